@@ -1,0 +1,188 @@
+import CRDKafka
+import Dispatch
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// An idempotent producer (`acks=all`) whose `send` returns once the broker acknowledged the record.
+///
+/// If the handle hits a fatal error (for example after the broker restarted and lost the producer's
+/// state), the producer replaces its handle by itself and retries the sends that failed for that reason,
+/// so callers never have to recreate it. As a `Service`, it flushes and closes on graceful shutdown.
+public final class KafkaProducer: Service, Sendable {
+    /// The live librdkafka handle and the thread polling it. Replaced after a fatal error.
+    private final class Generation: Sendable {
+        let id: Int
+        let client: RDKafkaClient
+        let poller: RDKafkaPoller
+        let deliveries = DeliveryRegistry()
+
+        init(id: Int, client: RDKafkaClient) {
+            self.id = id
+            self.client = client
+            self.poller = RDKafkaPoller(client: client, name: "kafka-producer-\(id)")
+        }
+
+        /// Waits up to `flushTimeoutMilliseconds` for queued records, fails the rest, serves those delivery
+        /// reports, stops polling, and fails any promise whose report never came: no `send` is left hanging.
+        func retire(flushTimeoutMilliseconds: Int32, reason: KafkaError) {
+            if client.flush(timeoutMilliseconds: flushTimeoutMilliseconds) != nil {
+                client.purgeAll()
+                _ = client.flush(timeoutMilliseconds: 1000)
+            }
+            poller.stop()
+            deliveries.failAll(reason)
+        }
+    }
+
+    private struct State {
+        var generation: Generation?
+        var nextID = 1
+        var closed = false
+    }
+
+    private let properties: [String: String]
+    private let logger: Logger
+    private let state = Mutex(State())
+    /// How many times a send is retried on a fresh handle after a fatal error.
+    private let fatalRetries = 2
+    /// librdkafka fails a record after `message.timeout.ms`; a report this much later means the handle
+    /// is wedged (seen with the idempotent producer after the embedded broker restarted mid-epoch-bump).
+    private let reportDeadline: Duration
+
+    /// - Parameters:
+    ///   - configuration: brokers and profile.
+    ///   - properties: librdkafka overrides, e.g. `message.timeout.ms` (how long `send` may wait before
+    ///     it fails; default 30 s).
+    public init(configuration: KafkaConfiguration, properties: [String: String] = [:], logger: Logger) throws {
+        var all = configuration.commonProperties
+        all.merge(configuration.profile.producerProperties) { _, new in new }
+        all["message.timeout.ms"] = "30000"
+        all.merge(configuration.properties) { _, new in new }
+        all.merge(properties) { _, new in new }
+        self.properties = all
+        self.logger = logger
+        let messageTimeout = Int(all["message.timeout.ms"] ?? "") ?? 30_000
+        reportDeadline = .milliseconds(messageTimeout + 2_000)
+        _ = try currentGeneration()
+    }
+
+    deinit {
+        state.withLock { $0.generation }?.retire(flushTimeoutMilliseconds: 0, reason: .closed)
+    }
+
+    /// Publishes `record` and returns where the broker stored it. Throws `KafkaError` if the record
+    /// was not acknowledged (broker unreachable past `message.timeout.ms`, rejected, producer closed).
+    @discardableResult
+    public func send(_ record: KafkaProducerRecord) async throws -> KafkaDeliveryReport {
+        var attempt = 0
+        while true {
+            let generation = try currentGeneration()
+            do {
+                return try await withCheckedThrowingContinuation { continuation in
+                    let promise = DeliveryPromise(continuation, registry: generation.deliveries)
+                    do {
+                        try generation.client.produce(record, promise: promise)
+                    } catch let error as KafkaError {
+                        promise.complete(.failure(error))
+                        return
+                    } catch {
+                        promise.complete(.failure(KafkaError(kind: .other, message: "\(error)")))
+                        return
+                    }
+                    watchdog(promise, generation: generation)
+                }
+            } catch let error as KafkaError where error.kind == .fatal && attempt < fatalRetries {
+                attempt += 1
+                logger.warning("producer handle failed fatally; retrying on a new handle",
+                               metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                replace(generation.id, reason: error)
+            } catch let error as KafkaError where error.kind == .timedOut {
+                // A record that timed out may mean a dead broker, or a handle whose idempotence state no
+                // longer matches a restarted broker (it then times out forever without a fatal error).
+                // A fresh handle costs one reconnect and fixes the second case; the caller decides on retry.
+                replace(generation.id, reason: error)
+                throw error
+            }
+        }
+    }
+
+    /// Fails `promise` if its delivery report is overdue and replaces the wedged handle, so that no
+    /// `send` waits forever and the next one runs on a healthy handle.
+    private func watchdog(_ promise: DeliveryPromise, generation: Generation) {
+        let nanoseconds = reportDeadline.components.seconds * 1_000_000_000 + reportDeadline.components.attoseconds / 1_000_000_000
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { [weak self, weak promise] in
+            guard let promise, promise.isPending else { return }
+            let error = KafkaError(kind: .timedOut, message: "no delivery report within \(self?.reportDeadline ?? .zero); producer handle replaced")
+            promise.complete(.failure(error))
+            self?.replace(generation.id, reason: error)
+        }
+    }
+
+    /// Asks the cluster for metadata: returns the number of brokers, or throws within `timeout`.
+    public func checkConnection(timeout: Duration = .seconds(5)) async throws -> Int {
+        let client = try currentGeneration().client
+        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        return try await runBlocking { try client.metadata(timeoutMilliseconds: milliseconds).brokers }
+    }
+
+    /// Records waiting to be acknowledged.
+    public var pendingCount: Int { Int(state.withLock { $0.generation }?.client.outQueueLength ?? 0) }
+
+    /// Waits for graceful shutdown, then flushes and closes.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+
+    /// Flushes every queued record (up to `timeout`) and releases the handle. Later sends fail.
+    public func close(timeout: Duration = .seconds(10)) async {
+        let generation = state.withLock { state -> Generation? in
+            state.closed = true
+            defer { state.generation = nil }
+            return state.generation
+        }
+        guard let generation else { return }
+        let milliseconds = Int32(timeout.components.seconds * 1000)
+        _ = try? await runBlocking { generation.retire(flushTimeoutMilliseconds: milliseconds, reason: .closed) }
+    }
+
+    // MARK: Handle management
+
+    private func currentGeneration() throws -> Generation {
+        try state.withLock { state in
+            if state.closed { throw KafkaError.closed }
+            if let generation = state.generation { return generation }
+            let id = state.nextID
+            state.nextID += 1
+            let generation = Generation(id: id, client: try makeClient(id: id))
+            state.generation = generation
+            return generation
+        }
+    }
+
+    private func makeClient(id: Int) throws -> RDKafkaClient {
+        let callbacks = RDKafkaCallbacks(logger: logger) { [weak self] error, fatal in
+            guard let self else { return }
+            if fatal {
+                // Not on this thread: the poller of the failing handle is the one calling us.
+                DispatchQueue.global().async { self.replace(id, reason: error) }
+            } else {
+                self.logger.debug("producer: \(error.message)")
+            }
+        }
+        return try RDKafkaClient(kind: .producer, properties: properties, callbacks: callbacks)
+    }
+
+    /// Drops generation `id` if it is still the current one; the next send creates a fresh handle.
+    private func replace(_ id: Int, reason: KafkaError) {
+        let retired = state.withLock { state -> Generation? in
+            guard let generation = state.generation, generation.id == id else { return nil }
+            state.generation = nil
+            return generation
+        }
+        guard let retired else { return }
+        logger.warning("replacing producer handle \(id)", metadata: ["reason": "\(reason.message)"])
+        DispatchQueue.global().async { retired.retire(flushTimeoutMilliseconds: 0, reason: reason) }
+    }
+}

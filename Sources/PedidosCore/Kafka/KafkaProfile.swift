@@ -1,0 +1,43 @@
+/// Client settings that differ between the embedded broker (Tansu) and a real Apache Kafka cluster.
+/// This is the one place they live; `KAFKA_PROFILE` (`embedded` or `cluster`) selects one.
+public enum KafkaProfile: String, Sendable, CaseIterable {
+    /// The single-node, memory-only embedded broker used for development, tests and benchmarks.
+    case embedded
+    /// A replicated Apache Kafka cluster (three brokers, replication factor 3).
+    case cluster
+
+    /// Consumer group settings.
+    ///
+    /// - `session.timeout.ms`: Tansu completes a group join only after a session timeout's worth of
+    ///   waiting for members, so the default 45 s makes every join slow (about 25 s); 6 s keeps joins
+    ///   and failover quick. On a real cluster 45 s avoids needless rebalances on GC pauses.
+    /// - `heartbeat.interval.ms`: about a third of the session timeout, as Kafka recommends.
+    /// - `fetch.wait.max.ms`: Tansu answers a fetch only after this wait even when data is ready, so it
+    ///   bounds end-to-end latency per hop; 100 ms on the embedded broker. A real broker answers as soon
+    ///   as data arrives, so this only matters when idle and the default 500 ms is fine.
+    public var consumerProperties: [String: String] {
+        switch self {
+        case .embedded:
+            return ["session.timeout.ms": "6000", "heartbeat.interval.ms": "1000", "fetch.wait.max.ms": "100"]
+        case .cluster:
+            return ["session.timeout.ms": "45000", "heartbeat.interval.ms": "3000", "fetch.wait.max.ms": "500"]
+        }
+    }
+
+    /// Producer settings common to both: every write acknowledged by all in-sync replicas, idempotent.
+    /// `linger.ms` is small: orders are latency-sensitive and the volume is modest.
+    public var producerProperties: [String: String] {
+        ["acks": "all", "enable.idempotence": "true", "linger.ms": "2"]
+    }
+
+    /// Replication factor for the topics the services create.
+    public var replicationFactor: Int { self == .embedded ? 1 : 3 }
+
+    /// Topic-level settings for the topics the services create.
+    public var topicConfig: [String: String] {
+        switch self {
+        case .embedded: return [:]
+        case .cluster: return ["min.insync.replicas": "2"]
+        }
+    }
+}

@@ -1,0 +1,116 @@
+import CRDKafka
+import Logging
+import Synchronization
+
+/// The Swift side of librdkafka's callbacks. An instance is installed as the handle's opaque and is kept
+/// alive by the `RDKafkaClient` that owns the handle, so it outlives every callback.
+final class RDKafkaCallbacks: Sendable {
+    let logger: Logger
+    /// Client-level errors. The flag is true for fatal errors (the handle is unusable afterwards).
+    let onError: @Sendable (KafkaError, _ fatal: Bool) -> Void
+    /// Consumer rebalances: called on the polling thread, which must (re)assign before returning.
+    let onRebalance: (@Sendable (OpaquePointer, rd_kafka_resp_err_t, RDKafkaTopicPartitionList) -> Void)?
+
+    init(
+        logger: Logger,
+        onError: @escaping @Sendable (KafkaError, Bool) -> Void = { _, _ in },
+        onRebalance: (@Sendable (OpaquePointer, rd_kafka_resp_err_t, RDKafkaTopicPartitionList) -> Void)? = nil
+    ) {
+        self.logger = logger
+        self.onError = onError
+        self.onRebalance = onRebalance
+    }
+
+    static func from(_ opaque: UnsafeMutableRawPointer?) -> RDKafkaCallbacks? {
+        opaque.map { Unmanaged<RDKafkaCallbacks>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// Installs the C trampolines on `config`.
+    func install(on config: RDKafkaConfig, deliveryReports: Bool) {
+        rd_kafka_conf_set_opaque(config.pointer, Unmanaged.passUnretained(self).toOpaque())
+        rd_kafka_conf_set_log_cb(config.pointer) { handle, level, facility, buffer in
+            guard let handle, let callbacks = RDKafkaCallbacks.from(rd_kafka_opaque(handle)) else { return }
+            let text = "\(facility.map { String(cString: $0) } ?? "-"): \(buffer.map { String(cString: $0) } ?? "")"
+            // syslog levels: 0-3 error, 4 warning, 5-6 notice/info, 7 debug.
+            switch level {
+            case ...3: callbacks.logger.error("librdkafka \(text)")
+            case 4: callbacks.logger.warning("librdkafka \(text)")
+            case 5...6: callbacks.logger.info("librdkafka \(text)")
+            default: callbacks.logger.debug("librdkafka \(text)")
+            }
+        }
+        rd_kafka_conf_set_error_cb(config.pointer) { handle, code, reason, opaque in
+            guard let callbacks = RDKafkaCallbacks.from(opaque) else { return }
+            var message = reason.map { String(cString: $0) } ?? String(cString: rd_kafka_err2str(rd_kafka_resp_err_t(code)))
+            let fatal = rd_kafka_resp_err_t(code) == RD_KAFKA_RESP_ERR__FATAL
+            if fatal, let handle {
+                var buffer = [CChar](repeating: 0, count: 512)
+                let original = rd_kafka_fatal_error(handle, &buffer, buffer.count)
+                message = "\(String(cString: rd_kafka_err2name(original))): \(String(nulTerminated: buffer))"
+            }
+            callbacks.onError(KafkaError(kind: fatal ? .fatal : KafkaError.kind(of: rd_kafka_resp_err_t(code)),
+                                         code: code, message: message), fatal)
+        }
+        if onRebalance != nil {
+            rd_kafka_conf_set_rebalance_cb(config.pointer) { handle, code, partitions, opaque in
+                guard let handle, let partitions, let callbacks = RDKafkaCallbacks.from(opaque) else { return }
+                callbacks.onRebalance?(handle, code, RDKafkaTopicPartitionList(borrowing: partitions))
+            }
+        }
+        if deliveryReports {
+            rd_kafka_conf_set_dr_msg_cb(config.pointer) { _, message, _ in
+                guard let message, let opaque = message.pointee._private else { return }
+                let promise = Unmanaged<DeliveryPromise>.fromOpaque(opaque).takeRetainedValue()
+                let error = message.pointee.err
+                if error == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    let topic = String(cString: rd_kafka_topic_name(message.pointee.rkt))
+                    promise.complete(.success(KafkaDeliveryReport(
+                        topicPartition: TopicPartition(topic: topic, partition: message.pointee.partition),
+                        offset: message.pointee.offset)))
+                } else {
+                    promise.complete(.failure(KafkaError(code: error, context: "delivery failed")))
+                }
+            }
+        }
+    }
+}
+
+/// One in-flight produce: resumed exactly once, by its delivery report, by a synchronous failure, or
+/// by ``DeliveryRegistry/failAll(_:)`` when its handle is retired before the report could be served.
+final class DeliveryPromise: Sendable {
+    private let continuation: CheckedContinuation<KafkaDeliveryReport, any Error>
+    private let completed = Atomic<Bool>(false)
+    private let registry: DeliveryRegistry
+
+    init(_ continuation: CheckedContinuation<KafkaDeliveryReport, any Error>, registry: DeliveryRegistry) {
+        self.continuation = continuation
+        self.registry = registry
+        registry.add(self)
+    }
+
+    var isPending: Bool { !completed.load(ordering: .acquiring) }
+
+    func complete(_ result: Result<KafkaDeliveryReport, KafkaError>) {
+        guard !completed.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        registry.remove(self)
+        continuation.resume(with: result.mapError { $0 as any Error })
+    }
+}
+
+/// The promises of one producer handle that are still waiting for a delivery report.
+final class DeliveryRegistry: Sendable {
+    private let pending = Mutex<[ObjectIdentifier: DeliveryPromise]>([:])
+
+    func add(_ promise: DeliveryPromise) { pending.withLock { $0[ObjectIdentifier(promise)] = promise } }
+    func remove(_ promise: DeliveryPromise) { _ = pending.withLock { $0.removeValue(forKey: ObjectIdentifier(promise)) } }
+    var count: Int { pending.withLock { $0.count } }
+
+    /// Fails every promise still waiting (their handle is going away and will serve no more reports).
+    func failAll(_ error: KafkaError) {
+        let promises = pending.withLock { pending in
+            defer { pending.removeAll() }
+            return Array(pending.values)
+        }
+        promises.forEach { $0.complete(.failure(error)) }
+    }
+}

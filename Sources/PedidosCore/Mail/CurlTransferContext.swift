@@ -1,0 +1,73 @@
+import CCurl
+
+/// The per-message state libcurl's C callbacks reach through `CURLOPT_READDATA`,
+/// `CURLOPT_XFERINFODATA` and `CURLOPT_DEBUGDATA` (as an `Unmanaged` pointer): the bytes being
+/// uploaded, the read offset, the cancellation flag and the last error reply from the server.
+///
+/// It is created, used by the callbacks and dropped within one `curl_easy_perform` on the transport
+/// queue, so it needs no synchronisation of its own.
+final class CurlTransferContext {
+    private let bytes: [UInt8]
+    private var offset = 0
+    let cancellation: SMTPCancellationFlag
+    /// The most recent error reply line (4xx or 5xx, e.g. `550 5.1.1 unknown user`) from the server,
+    /// for error messages. Later replies such as `221 Bye` to QUIT do not replace it.
+    private(set) var lastErrorReply: String?
+
+    init(bytes: [UInt8], cancellation: SMTPCancellationFlag) {
+        self.bytes = bytes
+        self.cancellation = cancellation
+    }
+
+    /// Whether libcurl has read the whole message.
+    var uploadedEverything: Bool { offset == bytes.count }
+
+    /// Copies the next chunk into libcurl's buffer; 0 means the message is complete.
+    func read(into buffer: UnsafeMutablePointer<CChar>, capacity: Int) -> Int {
+        if cancellation.isCancelled { return Int(CURL_READFUNC_ABORT) }
+        let count = min(capacity, bytes.count - offset)
+        guard count > 0 else { return 0 }
+        bytes.withUnsafeBytes { source in
+            UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress! + offset, byteCount: count)
+        }
+        offset += count
+        return count
+    }
+
+    /// Remembers a reply received from the server (`CURLINFO_HEADER_IN` debug data).
+    func recordReply(_ data: UnsafeBufferPointer<UInt8>) {
+        let text = String(decoding: data, as: UTF8.self)
+        let lines = text.split(whereSeparator: \.isNewline)
+        if let last = lines.last(where: { $0.first == "4" || $0.first == "5" }) {
+            lastErrorReply = String(last.prefix(300))
+        }
+    }
+}
+
+/// The C callbacks. Each receives the context as its opaque user pointer; none captures anything, so
+/// they convert to `@convention(c)` function pointers.
+enum CurlSMTPCallbacks {
+    static let read: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
+        buffer, size, count, userData in
+        guard let buffer, let userData else { return Int(CURL_READFUNC_ABORT) }
+        let context = Unmanaged<CurlTransferContext>.fromOpaque(userData).takeUnretainedValue()
+        return context.read(into: buffer, capacity: size * count)
+    }
+
+    /// Returning non-zero aborts the transfer with `CURLE_ABORTED_BY_CALLBACK`.
+    static let progress: @convention(c) (UnsafeMutableRawPointer?, curl_off_t, curl_off_t, curl_off_t, curl_off_t) -> Int32 = {
+        userData, _, _, _, _ in
+        guard let userData else { return 0 }
+        let context = Unmanaged<CurlTransferContext>.fromOpaque(userData).takeUnretainedValue()
+        return context.cancellation.isCancelled ? 1 : 0
+    }
+
+    /// Records server replies only; commands sent (which include AUTH data) are ignored.
+    static let debug: @convention(c) (UnsafeMutableRawPointer?, curl_infotype, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 = {
+        _, type, data, size, userData in
+        guard type == CURLINFO_HEADER_IN, let data, let userData else { return 0 }
+        let context = Unmanaged<CurlTransferContext>.fromOpaque(userData).takeUnretainedValue()
+        context.recordReply(UnsafeBufferPointer(start: UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: size))
+        return 0
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+
+/// A validated message turned into what libcurl sends: the SMTP envelope and the RFC 5322 bytes.
+struct SMTPRenderedMessage: Sendable, Equatable {
+    /// The `MAIL FROM` address, in angle brackets.
+    var envelopeFrom: String
+    /// The `RCPT TO` address, in angle brackets.
+    var envelopeRecipient: String
+    /// The full message: CRLF-terminated headers, an empty line and the base64 body.
+    var bytes: [UInt8]
+    /// The Message-ID, for logs.
+    var messageID: String
+}
+
+/// Validates an `EmailMessage` and renders it (RFC 5322 + MIME, UTF-8 text, base64 body, RFC 2047
+/// headers). Nothing here touches the network, so every validation error is raised before sending.
+enum SMTPMessageRenderer {
+    static func render(_ message: EmailMessage) throws(SMTPError) -> SMTPRenderedMessage {
+        try validate(message)
+        var headers: [String] = []
+        headers.append("Date: \(RFC5322Date.string(from: message.date))")
+        headers.append(mailboxHeader("From", message.from))
+        headers.append(mailboxHeader("To", message.to))
+        headers.append(subjectHeader(message.subject))
+        headers.append("Message-ID: <\(message.messageID)>")
+        headers.append("MIME-Version: 1.0")
+        headers.append("Content-Type: text/plain; charset=utf-8")
+        headers.append("Content-Transfer-Encoding: base64")
+        headers.append("Auto-Submitted: auto-generated")
+
+        let body = MIMEEncoding.base64Lines(Array(MIMEEncoding.canonicalLineBreaks(message.body).utf8))
+        let text = headers.joined(separator: "\r\n") + "\r\n\r\n" + body + "\r\n"
+        return SMTPRenderedMessage(
+            envelopeFrom: "<\(message.from.address)>",
+            envelopeRecipient: "<\(message.to.address)>",
+            bytes: Array(text.utf8),
+            messageID: message.messageID
+        )
+    }
+
+    /// Checks every header value; the first problem wins, header injection before anything else.
+    static func validate(_ message: EmailMessage) throws(SMTPError) {
+        // Injection first across all fields, so a CR/LF is always reported as such.
+        let values: [(SMTPError.HeaderField, String?)] = [
+            (.from, message.from.address), (.fromDisplayName, message.from.displayName),
+            (.to, message.to.address), (.toDisplayName, message.to.displayName),
+            (.subject, message.subject), (.messageID, message.messageID),
+        ]
+        for case let (field, value?) in values where SMTPHeaderValue.containsLineBreakOrNUL(value) {
+            throw .headerInjection(field: field)
+        }
+        try message.from.validate(as: .from, displayNameField: .fromDisplayName)
+        try message.to.validate(as: .to, displayNameField: .toDisplayName)
+        try validateMessageID(message.messageID)
+    }
+
+    private static func validateMessageID(_ id: String) throws(SMTPError) {
+        let parts = id.split(separator: "@", omittingEmptySubsequences: false)
+        let printable = id.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && $0 != "<" && $0 != ">" }
+        guard printable, parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, id.utf8.count <= 250 else {
+            throw .invalidHeader(
+                field: .messageID,
+                reason: "expected left@right in printable ASCII without spaces or angle brackets, got \(EmailAddress.quoted(id))"
+            )
+        }
+    }
+
+    /// `Subject: text` as is when it is short printable ASCII, otherwise folded RFC 2047 words.
+    static func subjectHeader(_ subject: String) -> String {
+        let prefix = "Subject: "
+        let plain = MIMEEncoding.isPrintableASCII(subject) && !subject.contains("=?") && !subject.contains("\t")
+            && SMTPHeaderValue.trimmingSpacesAndTabs(subject) == subject && prefix.count + subject.count <= MIMEEncoding.maxLineLength
+        if plain { return prefix + subject }
+        return prefix + MIMEEncoding.encodedWords(subject, firstLinePrefixLength: prefix.count).joined(separator: "\r\n ")
+    }
+
+    /// `From: Name <address>`. A printable-ASCII name goes as atoms or a quoted string; otherwise the
+    /// plain ASCII words stay readable and each run of other words becomes RFC 2047 encoded words,
+    /// folded so that lines stay within 76 characters.
+    static func mailboxHeader(_ name: String, _ mailbox: EmailAddress) -> String {
+        let angle = "<\(mailbox.address)>"
+        guard let displayName = mailbox.displayName else { return "\(name): \(angle)" }
+
+        if MIMEEncoding.isPrintableASCII(displayName), !displayName.contains("=?"), !displayName.contains("\t") {
+            let phrase = isAtomPhrase(displayName) ? displayName : quotedString(displayName)
+            let line = "\(name): \(phrase) \(angle)"
+            if line.count <= MIMEEncoding.maxLineLength { return line }
+        }
+        var folder = HeaderFolder(name: name)
+        for segment in phraseSegments(displayName) {
+            switch segment {
+            case .atom(let atom):
+                folder.append(atom)
+            case .encoded(let text):
+                // Start the run on a new line when too little room is left for a useful first word.
+                if MIMEEncoding.maxLineLength - folder.lineLength - 1 < 24 { folder.breakLine() }
+                for word in MIMEEncoding.encodedWords(text, firstLinePrefixLength: folder.lineLength + 1) {
+                    folder.append(word)
+                }
+            }
+        }
+        folder.append(angle)
+        return folder.text
+    }
+
+    private enum PhraseSegment: Equatable {
+        case atom(String)
+        case encoded(String)
+    }
+
+    /// Splits a display name into plain atoms and runs of words that need encoding. Adjacent encoded
+    /// words would have the space between them dropped by decoders (RFC 2047 section 6.2), so a
+    /// space is only ever kept between an atom and something else; consecutive words that need
+    /// encoding are merged into one run together with the spaces between them.
+    private static func phraseSegments(_ displayName: String) -> [PhraseSegment] {
+        let words = displayName.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        // Unusual spacing (leading, trailing, doubled spaces) survives only inside one encoded run.
+        guard !words.contains(where: \.isEmpty) else { return [.encoded(displayName)] }
+        var segments: [PhraseSegment] = []
+        for word in words {
+            if isAtomPhrase(word), !word.contains("=?") {
+                segments.append(.atom(word))
+            } else if case .encoded(let run)? = segments.last {
+                segments[segments.count - 1] = .encoded(run + " " + word)
+            } else {
+                segments.append(.encoded(word))
+            }
+        }
+        return segments
+    }
+
+    /// Joins header words with single spaces, folding (CRLF + space) before a word that would make the
+    /// line longer than 76 characters.
+    private struct HeaderFolder {
+        private(set) var text: String
+        private(set) var lineLength: Int
+        /// False right after `Name:` or a fold, so that no line is ever left empty.
+        private var canBreak = false
+
+        init(name: String) {
+            text = name + ":"
+            lineLength = text.count
+        }
+
+        mutating func append(_ word: String) {
+            if canBreak, lineLength + 1 + word.count > MIMEEncoding.maxLineLength { breakLine() }
+            text += " " + word
+            lineLength += 1 + word.count
+            canBreak = true
+        }
+
+        mutating func breakLine() {
+            guard canBreak else { return }
+            text += "\r\n"
+            lineLength = 0
+            canBreak = false
+        }
+    }
+
+    /// Whether `text` is a sequence of RFC 5322 atoms separated by single spaces.
+    private static func isAtomPhrase(_ text: String) -> Bool {
+        let atext = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~")
+        return text.split(separator: " ", omittingEmptySubsequences: false).allSatisfy { word in
+            !word.isEmpty && word.allSatisfy { atext.contains($0) }
+        }
+    }
+
+    private static func quotedString(_ text: String) -> String {
+        var result = "\""
+        for character in text {
+            if character == "\"" || character == "\\" { result.append("\\") }
+            result.append(character)
+        }
+        return result + "\""
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Loopback TCP helpers for tests: free ports, "does this port accept connections?", and a server
+/// that accepts connections but never says anything (to exercise timeouts and cancellation).
+enum TestSockets {
+    struct Failure: Error, CustomStringConvertible {
+        let call: String
+        let code: Int32
+        var description: String { "\(call) failed: \(String(cString: strerror(code)))" }
+    }
+
+    /// A port on 127.0.0.1 that nothing listens on right now (bound to port 0, then released).
+    static func freePort() throws -> Int {
+        let fd = try loopbackSocket()
+        defer { close(fd) }
+        try bindLoopback(fd, port: 0)
+        return try localPort(of: fd)
+    }
+
+    /// Whether a TCP connection to 127.0.0.1:`port` succeeds (the connection is closed at once).
+    static func acceptsConnections(port: Int) -> Bool {
+        guard let fd = try? loopbackSocket() else { return false }
+        defer { close(fd) }
+        var address = loopbackAddress(port: port)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        return result == 0
+    }
+
+    /// A listener on 127.0.0.1 that accepts connections (the kernel completes the handshake) but sends
+    /// nothing unless told to: an SMTP client waiting for the greeting hangs until its own timeout.
+    final class SilentServer {
+        let port: Int
+        private let listener: Int32
+        private var accepted: [Int32] = []
+
+        init() throws {
+            listener = try TestSockets.loopbackSocket()
+            do {
+                try TestSockets.bindLoopback(listener, port: 0)
+                guard listen(listener, 16) == 0 else { throw Failure(call: "listen", code: errno) }
+                port = try TestSockets.localPort(of: listener)
+                _ = fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) | O_NONBLOCK)
+            } catch {
+                close(listener)
+                throw error
+            }
+        }
+
+        /// Accepts one pending connection if there is one (without blocking) and keeps it open.
+        func acceptPending() -> Bool {
+            let fd = accept(listener, nil, nil)
+            guard fd >= 0 else { return false }
+            accepted.append(fd)
+            return true
+        }
+
+        /// Writes `text` to every connection accepted so far (e.g. an SMTP greeting).
+        func send(_ text: String) {
+            let bytes = Array(text.utf8)
+            for fd in accepted { _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } }
+        }
+
+        deinit {
+            for fd in accepted { close(fd) }
+            close(listener)
+        }
+    }
+
+    // MARK: - Plumbing
+
+    fileprivate static func loopbackSocket() throws -> Int32 {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw Failure(call: "socket", code: errno) }
+        return fd
+    }
+
+    fileprivate static func loopbackAddress(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return address
+    }
+
+    fileprivate static func bindLoopback(_ fd: Int32, port: Int) throws {
+        var address = loopbackAddress(port: port)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else { throw Failure(call: "bind", code: errno) }
+    }
+
+    fileprivate static func localPort(of fd: Int32) throws -> Int {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let result = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard result == 0 else { throw Failure(call: "getsockname", code: errno) }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}

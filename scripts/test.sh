@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs every test of pedidos against a real broker, PostgreSQL and SMTP server.
+#
+#   scripts/test.sh            bootstrap, start the infrastructure it needs, build, run all tests,
+#                              stop what it started; exits non-zero on any failure.
+#   scripts/test.sh --filter X only tests matching X (swift test's --filter); fault tests included if they match.
+#
+# Tests run in two phases: first everything except the fault-injection suites (`…FaultTests`), in
+# parallel; then the fault suites, one at a time, because they kill and restart shared services.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$PEDIDOS_ROOT"
+
+filter=""
+if [[ "${1:-}" == "--filter" ]]; then filter="${2:?--filter needs a pattern}"; fi
+
+bash scripts/bootstrap.sh
+
+# Remember which embedded components were already running, so that only ours are stopped at the end.
+started=()
+already_running() {
+  case "$1" in
+    kafka) pid_alive "$RUN/kafka/tansu.pid" ;;
+    smtp) pid_alive "$RUN/smtp/smtp.pid" ;;
+    postgres) [[ -f "$RUN/postgres/data/postmaster.pid" ]] && kill -0 "$(head -n1 "$RUN/postgres/data/postmaster.pid")" 2>/dev/null ;;
+  esac
+}
+for component in kafka postgres smtp; do
+  already_running "$component" || started+=("$component")
+done
+cleanup() {
+  local status=$?
+  if (( ${#started[@]} )); then
+    log "stopping what this run started: ${started[*]}"
+    bash scripts/infra.sh down "${started[@]}" || true
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+bash scripts/infra.sh up
+source "$RUN/infra.env"
+
+log "building (debug, with tests)"
+swift build --build-tests
+
+status=0
+if [[ -n "$filter" ]]; then
+  swift test --skip-build --filter "$filter" || status=$?
+else
+  log "phase 1: all suites except fault injection, in parallel"
+  swift test --skip-build --skip 'FaultTests' || status=$?
+  log "phase 2: fault-injection suites, serially"
+  swift test --skip-build --filter 'FaultTests' --no-parallel || status=$?
+fi
+if (( status == 0 )); then log "all tests passed"; else log "tests FAILED (status $status)"; fi
+exit "$status"
