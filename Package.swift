@@ -6,10 +6,17 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "PedidosCore", targets: ["PedidosCore"]),
+        .executable(name: "solicitudes", targets: ["solicitudes"]),
+        .executable(name: "procesamiento", targets: ["procesamiento"]),
+        .executable(name: "notificaciones", targets: ["notificaciones"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // C libraries, found through pkg-config. librdkafka comes from .deps/ (scripts/bootstrap.sh).
@@ -23,12 +30,30 @@ let package = Package(
             dependencies: [
                 "CRDKafka", "CLibPQ", "CCurl",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+
+        // Thin executables: parse flags, build the service group, run it.
+        .executableTarget(name: "solicitudes", dependencies: [
+            "PedidosCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "procesamiento", dependencies: [
+            "PedidosCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "notificaciones", dependencies: [
+            "PedidosCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         .testTarget(
             name: "PedidosCoreTests",
-            dependencies: ["PedidosCore"]
+            dependencies: [
+                "PedidosCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
     ]
 )

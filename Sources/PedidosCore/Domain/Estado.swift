@@ -15,9 +15,6 @@ public enum Estado: String, Sendable, CaseIterable, Codable, Comparable {
     /// Position in the walk (0 for `recibido`); a later state never moves an order back.
     public var ordinal: Int { Estado.allCases.firstIndex(of: self)! }
 
-    /// The Kafka topic that carries orders entering this state.
-    public var topic: String { rawValue }
-
     /// States that have a processing stage (every state but the last).
     public static var processingStages: [Estado] { allCases.filter { $0.next != nil } }
 

@@ -11,9 +11,9 @@ public enum PedidoMessage {
     public static let schemaVersion = "1"
 
     /// The record announcing that `pedido` entered `pedido.estado` at `enteredAt`.
-    public static func record(for pedido: Pedido, enteredAt: Date) -> KafkaProducerRecord {
+    public static func record(for pedido: Pedido, enteredAt: Date, topics: PedidoTopics) -> KafkaProducerRecord {
         KafkaProducerRecord(
-            topic: pedido.estado.topic,
+            topic: topics.topic(for: pedido.estado),
             key: Array(String(pedido.id).utf8),
             value: Array(pedido.json.utf8),
             headers: [KafkaHeader(key: schemaHeader, value: schemaVersion)],
@@ -21,13 +21,13 @@ public enum PedidoMessage {
     }
 
     /// Decodes a consumed record; the state must match the topic it came from.
-    public static func decode(_ message: KafkaMessage) throws -> Pedido {
+    public static func decode(_ message: KafkaMessage, topics: PedidoTopics) throws -> Pedido {
         let json: JSONValue
         do { json = try JSONParser.parse(message.value) } catch {
             throw PedidoDecodingError("valor no es JSON: \(error)")
         }
         let pedido = try Pedido(json: json)
-        guard pedido.estado.topic == message.topic else {
+        guard topics.topic(for: pedido.estado) == message.topic else {
             throw PedidoDecodingError("estado \(pedido.estado.rawValue) publicado en el tópico \(message.topic)")
         }
         return pedido

@@ -1,0 +1,5 @@
+// Placeholder: replaced by the service implementation.
+@main
+struct Main {
+    static func main() {}
+}
