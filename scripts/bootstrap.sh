@@ -17,7 +17,7 @@ APT_PACKAGES=(
   pkg-config build-essential dpkg-dev ca-certificates python3 python3-venv
   libcurl4-openssl-dev libpq-dev postgresql
   libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev
-  wrk
+  wrk curl
 )
 
 apt_updated=0

@@ -1,0 +1,66 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Builds the procesamiento process: one ``ProcessingStage`` per requested state (all three by default),
+/// a shared idempotent producer, the topic guard, and a small HTTP server for `/health`, `/ready`,
+/// `/metrics` and `/asignacion` (owned partitions, paused partitions and lag per stage, as JSON).
+///
+/// Environment: everything in ``ServiceEnvironment`` plus `PROCESAMIENTO_PORT` (default 8082).
+public func buildProcesamientoApplication(
+    environment: ServiceEnvironment,
+    stages requested: [Estado]? = nil,
+    port: Int? = nil,
+    logger: Logger
+) async throws -> some ApplicationProtocol {
+    let estados = requested ?? Estado.processingStages
+    let kafka = try environment.kafka(clientID: "procesamiento")
+    let topics = environment.topics
+    let producer = try KafkaProducer(configuration: kafka, logger: logger)
+    let topicGuard = try TopicGuard(configuration: kafka, topics: topics, partitions: environment.partitions, logger: logger)
+    try await topicGuard.ensureTopics()
+    let stages = try estados.map { estado in
+        try ProcessingStage(estado: estado, delay: environment.delay(for: estado), topics: topics,
+                            kafka: kafka, producer: producer, logger: logger)
+    }
+
+    let router = Router()
+    router.add(middleware: MetricsMiddleware())
+    OperationalRoutes<BasicRequestContext>(service: "procesamiento", checks: [
+        ("kafka", { _ = try await producer.checkConnection(timeout: .seconds(2)) }),
+    ]).register(on: router)
+    router.get("asignacion") { _, _ in
+        var entries: [JSONValue] = []
+        for stage in stages {
+            let lag = (try? await stage.lag()) ?? [:]
+            let paused = stage.pausedPartitions
+            let partitions = stage.assignment.sorted().map { partition -> JSONValue in
+                .object([
+                    ("particion", .number(String(partition.partition))),
+                    ("pausada", .bool(paused.contains(partition))),
+                    ("lag", lag[partition].map { .number(String($0)) } ?? .null),
+                ])
+            }
+            entries.append(.object([
+                ("estado", .string(stage.estado.rawValue)),
+                ("topico", .string(topics.topic(for: stage.estado))),
+                ("demora_ms", .number(String(Int64(stage.delay.seconds * 1000)))),
+                ("particiones", .array(partitions)),
+            ]))
+        }
+        return JSONResponse(body: .object([("pid", .number(String(ProcessInfo.processInfo.processIdentifier))),
+                                           ("etapas", .array(entries))]))
+    }
+
+    let listenPort = try port ?? environment.port("PROCESAMIENTO_PORT", default: 8082)
+    // Order matters for shutdown (reverse order): the HTTP server stops first, then the stages stop
+    // consuming and commit, then the producer flushes, and the topic guard goes last.
+    var services: [any Service] = [topicGuard, producer]
+    services.append(contentsOf: stages.map { $0 as any Service })
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname("127.0.0.1", port: listenPort), serverName: "procesamiento"),
+        services: services,
+        logger: logger)
+}

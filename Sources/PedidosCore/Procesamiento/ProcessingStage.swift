@@ -1,0 +1,213 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// One stateless procesamiento worker for one state topic: it moves each order to the next state once
+/// the order has spent `delay` in this one (record timestamp + delay), then commits.
+///
+/// The consume loop never sleeps. A record that is not due yet is queued in memory and its partition is
+/// paused (other partitions keep flowing); a dispatcher waits for the earliest due time, publishes the
+/// next state (timestamp = now), awaits the broker's acknowledgement and only then stores the offset —
+/// so a crash while waiting loses nothing: the uncommitted records are re-read by the next owner. The
+/// partition is resumed shortly before its queued records are all due, so the following records are
+/// fetched ahead of time and fire on time.
+public final class ProcessingStage: Service, Sendable {
+    public let estado: Estado
+    public let delay: Duration
+    let next: Estado
+    let topics: PedidoTopics
+    let consumer: KafkaConsumer
+    let producer: KafkaProducer
+    let pending: PendingTransitions
+    let logger: Logger
+    let wakeUp: AsyncStream<Void>
+    let wakeUpContinuation: AsyncStream<Void>.Continuation
+    let metrics: StageMetrics
+
+    /// - Parameters:
+    ///   - estado: the state this worker reads (every state but `finalizado`).
+    ///   - delay: time N an order spends in `estado`.
+    ///   - prefetchHorizon: how long before its queued records are due a paused partition is resumed
+    ///     (default: half the delay, at most 500 ms; it must exceed the broker's fetch latency).
+    public init(
+        estado: Estado,
+        delay: Duration,
+        topics: PedidoTopics,
+        kafka: KafkaConfiguration,
+        producer: KafkaProducer,
+        queueCapacityPerPartition: Int = 10_000,
+        prefetchHorizon: Duration? = nil,
+        logger: Logger
+    ) throws {
+        guard let next = estado.next else { throw ConfigurationError("\(estado.rawValue) has no next state to process") }
+        self.estado = estado
+        self.next = next
+        self.delay = delay
+        self.topics = topics
+        self.producer = producer
+        var logger = logger
+        logger[metadataKey: "estado"] = "\(estado.rawValue)"
+        self.logger = logger
+        consumer = try KafkaConsumer(configuration: kafka, groupID: topics.processingGroup(for: estado),
+                                     topics: [topics.topic(for: estado)], logger: logger)
+        let horizon = prefetchHorizon ?? min(delay / 2, .milliseconds(500))
+        pending = PendingTransitions(capacityPerPartition: queueCapacityPerPartition, horizon: horizon)
+        (wakeUp, wakeUpContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        metrics = StageMetrics(estado: estado, topics: topics)
+    }
+
+    /// Partitions this worker owns now.
+    public var assignment: Set<TopicPartition> { consumer.assignment }
+
+    /// Partitions paused now (waiting for their records to become due).
+    public var pausedPartitions: Set<TopicPartition> { consumer.pausedPartitions }
+
+    /// Unprocessed records per owned partition (asks the broker for the high watermarks).
+    public func lag() async throws -> [TopicPartition: Int64] { try await consumer.queryLag() }
+
+    public func run() async throws {
+        logger.info("stage started", metadata: ["delay": "\(delay)", "group": "\(consumer.groupID)"])
+        let dispatcher = Task { await dispatch() }
+        let lagReporter = Task { await reportLag() }
+        await cancelWhenGracefulShutdown {
+            do { try await self.consume() } catch { self.logger.error("consume loop failed: \(error)") }
+        }
+        // Stop taking work; let the dispatcher finish what it is publishing; commit and leave the group.
+        dispatcher.cancel()
+        lagReporter.cancel()
+        _ = await dispatcher.value
+        await consumer.close()
+        logger.info("stage stopped")
+    }
+
+    // MARK: Consume loop (never sleeps)
+
+    private func consume() async throws {
+        for try await event in consumer.events {
+            switch event {
+            case .message(let message):
+                metrics.consumed.increment()
+                let now = Date()
+                var pedido: Pedido?
+                do {
+                    pedido = try PedidoMessage.decode(message, topics: topics)
+                } catch {
+                    metrics.undecodable.increment()
+                    logger.error("skipping undecodable record", metadata: [
+                        "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)"])
+                }
+                let due = (message.timestamp ?? now).addingTimeInterval(delay.seconds)
+                let entry = PendingTransitions.Entry(message: message, pedido: pedido, due: due)
+                switch pending.enqueue(entry, now: now) {
+                case .queued(let pause), .dropped(let pause):
+                    if pause { try? consumer.pause(message.topicPartition) }
+                }
+                wakeUpContinuation.yield()
+            case .revoked(let partitions):
+                pending.drop(partitions)
+            case .assigned:
+                break
+            }
+        }
+    }
+
+    // MARK: Dispatcher
+
+    private func dispatch() async {
+        var failures = 0
+        while !Task.isCancelled {
+            let now = Date()
+            let work = pending.takeWork(now: now)
+            for partition in work.resume { try? consumer.resume(partition) }
+            metrics.queued.record(pending.depths.values.reduce(0, +))
+            if work.due.isEmpty {
+                await sleep(until: work.nextWake)
+                continue
+            }
+            let allSucceeded = await withTaskGroup(of: Bool.self) { group in
+                for (partition, entries) in work.due {
+                    group.addTask { await self.advance(partition, entries) }
+                }
+                return await group.reduce(true) { $0 && $1 }
+            }
+            if allSucceeded {
+                failures = 0
+            } else {
+                // Broker trouble: back off (capped) instead of spinning; the records stay queued.
+                failures += 1
+                try? await Task.sleep(for: .milliseconds(min(2000, 50 << min(failures, 6))))
+            }
+        }
+    }
+
+    /// Publishes the next state of each due entry of one partition (pipelined, in order), then stores the
+    /// offset of the longest acknowledged prefix. Returns false if something failed (it will be retried).
+    private func advance(_ partition: TopicPartition, _ entries: [PendingTransitions.Entry]) async -> Bool {
+        let firedAt = Date()
+        let results = await withTaskGroup(of: (Int, Bool).self) { group in
+            for (index, entry) in entries.enumerated() {
+                guard let pedido = entry.pedido else { continue }
+                let record = PedidoMessage.record(for: pedido.with(estado: next), enteredAt: firedAt, topics: topics)
+                group.addTask {
+                    do {
+                        try await self.producer.send(record)
+                        return (index, true)
+                    } catch {
+                        self.logger.warning("publishing \(self.next.rawValue) failed", metadata: [
+                            "pedido": "\(pedido.id)", "error": "\(error)"])
+                        return (index, false)
+                    }
+                }
+            }
+            var ok = Array(repeating: true, count: entries.count)
+            for await (index, success) in group { ok[index] = success }
+            return ok
+        }
+        let completed = results.firstIndex(of: false) ?? entries.count
+        if completed > 0 {
+            let last = entries[completed - 1]
+            do {
+                try consumer.storeOffset(last.message)
+            } catch {
+                // The partition was revoked meanwhile: its new owner re-reads these records.
+                logger.info("offset not stored (partition revoked?)", metadata: ["partition": "\(partition)", "error": "\(error)"])
+            }
+            for entry in entries[..<completed] where entry.pedido != nil {
+                metrics.produced.increment()
+                metrics.lateness.recordNanoseconds(max(0, Int64(firedAt.timeIntervalSince(entry.due) * 1e9)))
+            }
+        }
+        if let seekTo = pending.finish(partition, completed: completed) {
+            do { try await consumer.seek(partition, to: seekTo) } catch {
+                logger.error("seek after overflow failed", metadata: ["partition": "\(partition)", "error": "\(error)"])
+            }
+        }
+        return completed == entries.count
+    }
+
+    /// Sleeps until `date` (or indefinitely when nil) unless the consume loop signals new work first.
+    private func sleep(until date: Date?) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                var iterator = self.wakeUp.makeAsyncIterator()
+                _ = await iterator.next()
+            }
+            if let date {
+                group.addTask {
+                    let interval = date.timeIntervalSinceNow
+                    if interval > 0 { try? await Task.sleep(for: .nanoseconds(Int64(interval * 1e9)), tolerance: .zero) }
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func reportLag() async {
+        while !Task.isCancelled {
+            if let lag = try? await consumer.queryLag() { metrics.report(lag: lag, paused: consumer.pausedPartitions) }
+            try? await Task.sleep(for: .seconds(2))
+        }
+    }
+}
