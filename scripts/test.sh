@@ -30,6 +30,11 @@ for component in kafka postgres smtp; do
 done
 cleanup() {
   local status=$?
+  # Services that whole-system tests started (scripts/services.sh with PEDIDOS_SERVICE_DIR=.run/e2e-*).
+  for pidfile in "$RUN"/e2e-*/*.pid; do
+    [[ -f "$pidfile" ]] && stop_pidfile "$pidfile" 15
+  done
+  rm -rf "$RUN"/e2e-*
   if (( ${#started[@]} )); then
     log "stopping what this run started: ${started[*]}"
     bash scripts/infra.sh down "${started[@]}" || true

@@ -10,7 +10,7 @@ import Foundation
 /// Foundation's `Process.waitUntilExit` was seen to miss a child's exit inside async tests (the child
 /// stayed a zombie and the test hung), and its children inherit blocked SIGTERM/SIGINT. This resets the
 /// signal mask and dispositions so daemons started here still stop on SIGTERM.
-func spawnAndWait(_ executable: String, _ arguments: [String]) throws -> Int32 {
+func spawnAndWait(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Int32 {
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
     defer { posix_spawnattr_destroy(&attributes) }
@@ -27,8 +27,12 @@ func spawnAndWait(_ executable: String, _ arguments: [String]) throws -> Int32 {
 
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
+    var merged = ProcessInfo.processInfo.environment
+    merged.merge(environment) { _, new in new }
+    let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { envp.forEach { free($0) } }
     var pid: pid_t = 0
-    let result = posix_spawnp(&pid, executable, nil, &attributes, argv, environ)
+    let result = posix_spawnp(&pid, executable, nil, &attributes, argv, envp)
     guard result == 0 else {
         throw TestEnvironment.CommandFailed(command: "spawn \(executable): \(String(cString: strerror(result)))", status: -1)
     }
