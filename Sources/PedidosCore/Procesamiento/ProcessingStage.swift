@@ -21,8 +21,7 @@ public final class ProcessingStage: Service, Sendable {
     let producer: KafkaProducer
     let pending: PendingTransitions
     let logger: Logger
-    let wakeUp: AsyncStream<Void>
-    let wakeUpContinuation: AsyncStream<Void>.Continuation
+    let wakeUp = WakeSignal()
     let metrics: StageMetrics
 
     /// - Parameters:
@@ -53,7 +52,6 @@ public final class ProcessingStage: Service, Sendable {
                                      topics: [topics.topic(for: estado)], logger: logger)
         let horizon = prefetchHorizon ?? min(delay / 2, .milliseconds(500))
         pending = PendingTransitions(capacityPerPartition: queueCapacityPerPartition, horizon: horizon)
-        (wakeUp, wakeUpContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         metrics = StageMetrics(estado: estado, topics: topics)
     }
 
@@ -103,7 +101,7 @@ public final class ProcessingStage: Service, Sendable {
                 case .queued(let pause), .dropped(let pause):
                     if pause { try? consumer.pause(message.topicPartition) }
                 }
-                wakeUpContinuation.yield()
+                wakeUp.signal()
             case .revoked(let partitions):
                 pending.drop(partitions)
             case .assigned:
@@ -122,7 +120,7 @@ public final class ProcessingStage: Service, Sendable {
             for partition in work.resume { try? consumer.resume(partition) }
             metrics.queued.record(pending.depths.values.reduce(0, +))
             if work.due.isEmpty {
-                await sleep(until: work.nextWake)
+                await wakeUp.wait(until: work.nextWake)
                 continue
             }
             let allSucceeded = await withTaskGroup(of: Bool.self) { group in
@@ -184,24 +182,6 @@ public final class ProcessingStage: Service, Sendable {
             }
         }
         return completed == entries.count
-    }
-
-    /// Sleeps until `date` (or indefinitely when nil) unless the consume loop signals new work first.
-    private func sleep(until date: Date?) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                var iterator = self.wakeUp.makeAsyncIterator()
-                _ = await iterator.next()
-            }
-            if let date {
-                group.addTask {
-                    let interval = date.timeIntervalSinceNow
-                    if interval > 0 { try? await Task.sleep(for: .nanoseconds(Int64(interval * 1e9)), tolerance: .zero) }
-                }
-            }
-            await group.next()
-            group.cancelAll()
-        }
     }
 
     private func reportLag() async {
