@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Stops everything scripts/up.sh started (services by their recorded PIDs, then the infrastructure).
+# Stops everything scripts/up.sh started (services and the workers of scripts/scale-workers.sh by their
+# recorded PIDs, then the infrastructure).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 shopt -s nullglob
-for pidfile in "$RUN"/services/*.pid; do
+for pidfile in "$RUN"/services/*.pid "$RUN"/workers/*.pid; do
   log "stopping $(basename "$pidfile" .pid)"
   stop_pidfile "$pidfile" 20
 done

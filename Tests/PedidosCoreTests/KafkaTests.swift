@@ -125,6 +125,46 @@ struct KafkaTests {
         await producer.close()
     }
 
+    @Test("a partition paused before a rebalance flows again when it is assigned back")
+    func pausedPartitionSurvivesRebalance() async throws {
+        let topic = try await KafkaTestSupport.makeTopic("repause", partitions: 2)
+        let group = TestEnvironment.uniqueName("repause")
+        let producer = try KafkaProducer(configuration: KafkaTestSupport.configuration(), logger: logger)
+        let partition0 = TopicPartition(topic: topic, partition: 0)
+        try await producer.send(KafkaProducerRecord(topic: topic, partition: 0, value: Array("first".utf8)))
+        let pausedOnce = LockedValue(false)
+        let first = KafkaTestSupport.Collector(try KafkaConsumer(configuration: KafkaTestSupport.configuration(), groupID: group,
+                                                                 topics: [topic], logger: logger)) { message, consumer in
+            // Pause once: after the rebalance offset 0 is read again (nothing was committed).
+            let alreadyPaused = pausedOnce.withValue { value -> Bool in
+                defer { value = true }
+                return value
+            }
+            if message.partition == 0, !alreadyPaused {
+                try consumer.pause(message.topicPartition)
+            }
+        }
+        try await waitUntil("partition 0 paused", timeout: .seconds(40)) { first.consumer.pausedPartitions == [partition0] }
+
+        // A second member joins and leaves: partitions are revoked and assigned back.
+        let second = KafkaTestSupport.Collector(try KafkaConsumer(configuration: KafkaTestSupport.configuration(), groupID: group,
+                                                                  topics: [topic], logger: logger))
+        try await waitUntil("the group split", timeout: .seconds(40), poll: .milliseconds(100)) {
+            first.assigned.count == 1 && second.assigned.count == 1
+        }
+        await second.stop()
+        try await waitUntil("both partitions back on the first member", timeout: .seconds(40), poll: .milliseconds(100)) {
+            first.assigned.count == 2
+        }
+        #expect(first.consumer.pausedPartitions.isEmpty)
+        try await producer.send(KafkaProducerRecord(topic: topic, partition: 0, value: Array("after".utf8)))
+        try await waitUntil("partition 0 delivers after being assigned back", timeout: .seconds(20)) {
+            (first.messages + second.messages).contains { $0.partition == 0 && $0.valueString == "after" }
+        }
+        await first.stop()
+        await producer.close()
+    }
+
     @Test("seek re-reads a partition from an earlier offset")
     func seekRereads() async throws {
         let topic = try await KafkaTestSupport.makeTopic("seek", partitions: 1)

@@ -86,6 +86,9 @@ public final class KafkaConsumer: Sendable {
             } else {
                 rd_kafka_assign(handle, list.pointer)
             }
+            // librdkafka remembers an application pause across unassign/assign when a partition comes
+            // back to the same member; an assigned partition must start flowing, as the event promises.
+            rd_kafka_resume_partitions(handle, list.pointer)
             state.withLock { state in
                 if !cooperative { state.assigned = [] ; state.paused = [] }
                 state.assigned.formUnion(partitions)
@@ -247,24 +250,33 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Like ``lag()``, but asks each partition's leader for its current high watermark (one round trip per
-    /// partition, on a GCD thread), so paused partitions are counted right.
+    /// partition, on a GCD thread), so paused partitions are counted right; a partition with nothing
+    /// stored or fetched yet is measured from the group's committed offset.
     public func queryLag(timeout: Duration = .seconds(2)) async throws -> [TopicPartition: Int64] {
         let client = self.client
         let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         let assigned = assignment
-        let watermarks = try await runBlocking {
-            try Dictionary(uniqueKeysWithValues: assigned.map { ($0, try client.queryWatermarks($0, timeoutMilliseconds: milliseconds)) })
+        let (watermarks, committed) = try await runBlocking {
+            let marks = try Dictionary(uniqueKeysWithValues: assigned.map {
+                ($0, try client.queryWatermarks($0, timeoutMilliseconds: milliseconds))
+            })
+            let committed = (try? client.committed(Array(assigned), timeoutMilliseconds: milliseconds)) ?? [:]
+            return (marks, committed)
         }
-        return lag { watermarks[$0] }
+        return lag(committed: committed) { watermarks[$0] }
     }
 
-    private func lag(watermarks: (TopicPartition) -> (low: Int64, high: Int64)?) -> [TopicPartition: Int64] {
+    private func lag(committed: [TopicPartition: Int64] = [:],
+                     watermarks: (TopicPartition) -> (low: Int64, high: Int64)?) -> [TopicPartition: Int64] {
         let (assigned, stored) = state.withLock { ($0.assigned, $0.stored) }
         let positions = client.positions(Array(assigned))
+        func valid(_ offset: Int64?) -> Int64? { offset.flatMap { $0 >= 0 ? $0 : nil } }
         var result: [TopicPartition: Int64] = [:]
         for partition in assigned {
             guard let marks = watermarks(partition) else { continue }
-            let done = stored[partition] ?? positions[partition].flatMap { $0 >= 0 ? $0 : nil } ?? marks.low
+            // Next offset still to process: stored by the application, else the group's committed
+            // offset, else where fetching stands; unknown (nothing committed or fetched) means the start.
+            let done = stored[partition] ?? valid(committed[partition]) ?? valid(positions[partition]) ?? marks.low
             result[partition] = max(0, marks.high - done)
         }
         return result
