@@ -37,6 +37,8 @@ start_one() {
   local name="$1" port; port="$(port_of "$name")"
   if pid_alive "$SERVICE_DIR/$name.pid"; then log "$name: already running"; return; fi
   [[ -x "$BIN/$name" ]] || die "$BIN/$name not built"
+  # Something else on the port would answer our readiness checks: refuse instead of fooling them.
+  port_open 127.0.0.1 "$port" && die "$name: port $port is already in use by another process"
   log "$name: starting on 127.0.0.1:$port"
   daemonize "$BIN/$name" >>"$SERVICE_DIR/$name.log" 2>&1 &
   echo $! > "$SERVICE_DIR/$name.pid"

@@ -12,9 +12,10 @@ actor PipelineSystem {
 
     let delay = Duration.milliseconds(200)
     let prefix = TestEnvironment.uniqueName("e2e") + "-"
-    let solicitudesPort = 18080
-    let notificacionesPort = 18081
-    let procesamientoPort = 18082
+    // Free ports chosen by the kernel, so a leftover process from an earlier run cannot answer for us.
+    let solicitudesPort = (try? TestSockets.freePort()) ?? 18080
+    let notificacionesPort = (try? TestSockets.freePort()) ?? 18081
+    let procesamientoPort = (try? TestSockets.freePort()) ?? 18082
     private var started = false
 
     var topics: PedidoTopics { PedidoTopics(prefix: prefix) }
@@ -30,13 +31,23 @@ actor PipelineSystem {
             "PEDIDOS_SKIP_BUILD": "1",
             "PEDIDOS_SERVICE_DIR": TestEnvironment.repositoryRoot.appendingPathComponent(".run/e2e-\(prefix)").path,
             "LOG_LEVEL": "info",
+            // A short SMTP timeout keeps the outbox lease short (2 × timeout + 30 s), so mails claimed by a
+            // killed notificaciones are retried within the tests' deadlines.
+            "SMTP_TIMEOUT_MS": "5000",
         ]
     }
 
-    /// Starts every service not running yet (idempotent) and waits until each answers `/ready`.
-    func ensureRunning() throws {
+    /// Starts every service not running yet (idempotent), waits until each answers `/ready`, then
+    /// walks one warm-up order to `finalizado` so that every consumer group has joined (Tansu takes a
+    /// few seconds per join) before a test measures anything.
+    func ensureRunning() async throws {
         guard !started else { return }
         try services("start")
+        let id = try await post(nombre: "calentamiento", correo: "warmup@\(prefix)example.com")
+        let system = self
+        try await waitUntil("warm-up order finalizado", timeout: .seconds(60), poll: .milliseconds(100)) { @Sendable in
+            try await system.estado(of: id) == .finalizado
+        }
         started = true
     }
 
