@@ -52,8 +52,8 @@ status=0
 if [[ -n "$filter" ]]; then
   swift test --skip-build --filter "$filter" || status=$?
 else
-  log "phase 1: all suites except fault injection, in parallel"
-  swift test --skip-build --skip 'FaultTests' || status=$?
+  log "phase 1: all suites except fault injection"
+  swift test --skip-build --skip 'FaultTests' --no-parallel || status=$?
   log "phase 2: fault-injection suites, serially"
   swift test --skip-build --filter 'FaultTests' --no-parallel || status=$?
 fi

@@ -166,7 +166,7 @@ public final class KafkaProducer: Service, Sendable {
             guard let self else { return }
             if fatal {
                 // Not on this thread: the poller of the failing handle is the one calling us.
-                DispatchQueue.global().async { self.replace(id, reason: error) }
+                startThread(name: "kafka-producer-replace") { self.replace(id, reason: error) }
             } else {
                 self.logger.debug("producer: \(error.message)")
             }
@@ -183,6 +183,6 @@ public final class KafkaProducer: Service, Sendable {
         }
         guard let retired else { return }
         logger.warning("replacing producer handle \(id)", metadata: ["reason": "\(reason.message)"])
-        DispatchQueue.global().async { retired.retire(flushTimeoutMilliseconds: 0, reason: reason) }
+        startThread(name: "kafka-producer-retire") { retired.retire(flushTimeoutMilliseconds: 0, reason: reason) }
     }
 }

@@ -1,0 +1,59 @@
+import Foundation
+
+/// The transactional outbox of notification mails, as the sending worker sees it.
+///
+/// Rows are claimed with a lease: a claimed row is invisible to every other claimer (this process or
+/// another replica) until the lease ends or the row is marked or released. A worker that dies after the
+/// SMTP server accepted a mail but before ``markSent(_:)`` leaves the row pending; it is sent again when the
+/// lease ends (the only duplicate the design allows, with the same Message-ID).
+public protocol MailOutboxRepository: Sendable {
+    /// Claims up to `limit` pending rows whose next attempt is due, oldest first, for `lease`.
+    func claimDue(limit: Int, lease: Duration) async throws -> [OutboxMail]
+
+    /// The SMTP server accepted the mail at `acceptedAt`: status `sent`, `sent_at`, one more attempt.
+    func markSent(_ key: OutboxMail.Key, at acceptedAt: Date) async throws
+
+    /// A transient failure: one more attempt, `last_error`, and the next attempt `after` from now.
+    func markRetry(_ key: OutboxMail.Key, error: String, after: Duration) async throws
+
+    /// A permanent failure: status `failed`, one more attempt, `last_error`.
+    func markFailed(_ key: OutboxMail.Key, error: String) async throws
+
+    /// Gives claimed rows back without counting an attempt; they are due again `after` from now.
+    func release(_ keys: [OutboxMail.Key], after: Duration) async throws
+
+    /// Rows still pending (due or not).
+    func pendingCount() async throws -> Int
+}
+
+/// One claimed outbox row: a complete mail.
+public struct OutboxMail: Sendable, Hashable {
+    /// Identifies a row: one mail per order and state.
+    public struct Key: Sendable, Hashable, CustomStringConvertible {
+        public let orderID: Int64
+        public let estado: Estado
+        public init(orderID: Int64, estado: Estado) {
+            self.orderID = orderID
+            self.estado = estado
+        }
+        public var description: String { "\(orderID)/\(estado.rawValue)" }
+    }
+
+    public let key: Key
+    public let recipient: String
+    public let subject: String
+    public let body: String
+    /// With angle brackets, e.g. `<pedido-12-preparando@pedidos.test>`.
+    public let messageID: String
+    /// Attempts made before this claim.
+    public let attempts: Int
+
+    public init(key: Key, recipient: String, subject: String, body: String, messageID: String, attempts: Int) {
+        self.key = key
+        self.recipient = recipient
+        self.subject = subject
+        self.body = body
+        self.messageID = messageID
+        self.attempts = attempts
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+
+/// ``MailOutboxRepository`` on the `email_outbox` table.
+///
+/// The claim is one statement: `SELECT … FOR UPDATE SKIP LOCKED` picks due rows no concurrent claimer is
+/// taking, and the same statement pushes their `next_attempt_at` past the lease, so later claims (here or
+/// in another replica) skip them too without holding a transaction open during the SMTP conversation.
+public struct PostgresMailOutboxRepository: MailOutboxRepository {
+    let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    public func claimDue(limit: Int, lease: Duration) async throws -> [OutboxMail] {
+        let rows = try await pool.query(
+            """
+            WITH due AS (
+                SELECT order_id, state FROM email_outbox
+                WHERE status = 'pending' AND next_attempt_at <= now()
+                ORDER BY next_attempt_at
+                LIMIT $1
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE email_outbox AS o
+            SET next_attempt_at = now() + $2 * interval '1 millisecond'
+            FROM due
+            WHERE o.order_id = due.order_id AND o.state = due.state
+            RETURNING o.order_id, o.state, o.recipient, o.subject, o.body, o.message_id, o.attempts
+            """,
+            [.int(limit), .double(Self.milliseconds(lease))])
+        return try rows.map { row in
+            let state = try row.string("state")
+            guard let estado = Estado(rawValue: state) else {
+                throw PostgresError(.decoding, "unknown outbox state '\(state)'")
+            }
+            return OutboxMail(
+                key: OutboxMail.Key(orderID: try row.int64("order_id"), estado: estado),
+                recipient: try row.string("recipient"), subject: try row.string("subject"), body: try row.string("body"),
+                messageID: try row.string("message_id"), attempts: try row.int("attempts"))
+        }
+    }
+
+    public func markSent(_ key: OutboxMail.Key, at acceptedAt: Date) async throws {
+        try await pool.execute(
+            """
+            UPDATE email_outbox SET status = 'sent', sent_at = $3, attempts = attempts + 1, last_error = NULL
+            WHERE order_id = $1 AND state = $2 AND status = 'pending'
+            """,
+            [.int64(key.orderID), .string(key.estado.rawValue), .date(acceptedAt)])
+    }
+
+    public func markRetry(_ key: OutboxMail.Key, error: String, after: Duration) async throws {
+        try await pool.execute(
+            """
+            UPDATE email_outbox
+            SET attempts = attempts + 1, last_error = $3, next_attempt_at = now() + $4 * interval '1 millisecond'
+            WHERE order_id = $1 AND state = $2 AND status = 'pending'
+            """,
+            [.int64(key.orderID), .string(key.estado.rawValue), .string(Self.sanitized(error)), .double(Self.milliseconds(after))])
+    }
+
+    public func markFailed(_ key: OutboxMail.Key, error: String) async throws {
+        try await pool.execute(
+            """
+            UPDATE email_outbox SET status = 'failed', attempts = attempts + 1, last_error = $3
+            WHERE order_id = $1 AND state = $2 AND status = 'pending'
+            """,
+            [.int64(key.orderID), .string(key.estado.rawValue), .string(Self.sanitized(error))])
+    }
+
+    public func release(_ keys: [OutboxMail.Key], after: Duration) async throws {
+        guard !keys.isEmpty else { return }
+        var parameters: [PostgresValue] = [.double(Self.milliseconds(after))]
+        var tuples: [String] = []
+        for (index, key) in keys.enumerated() {
+            tuples.append("($\(index * 2 + 2)::bigint, $\(index * 2 + 3)::text)")
+            parameters.append(.int64(key.orderID))
+            parameters.append(.string(key.estado.rawValue))
+        }
+        try await pool.execute(
+            """
+            UPDATE email_outbox SET next_attempt_at = now() + $1 * interval '1 millisecond'
+            WHERE status = 'pending' AND (order_id, state) IN (\(tuples.joined(separator: ", ")))
+            """,
+            parameters)
+    }
+
+    public func pendingCount() async throws -> Int {
+        try await pool.query("SELECT count(*) AS pending FROM email_outbox WHERE status = 'pending'")[0].int("pending")
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        let components = duration.components
+        return Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+    }
+
+    /// Error text for `last_error`: no NUL (PostgreSQL text cannot hold it), bounded length.
+    static func sanitized(_ text: String) -> String {
+        String(text.replacingOccurrences(of: "\u{0}", with: "").prefix(1000))
+    }
+}
