@@ -5,8 +5,9 @@
 #                              stop what it started; exits non-zero on any failure.
 #   scripts/test.sh --filter X only tests matching X (swift test's --filter); fault tests included if they match.
 #
-# Tests run in two phases: first everything except the fault-injection suites (`…FaultTests`), in
-# parallel; then the fault suites, one at a time, because they kill and restart shared services.
+# Tests run in two phases, each one test at a time (on 2 cores, parallel suites starved each other's
+# timing checks): first everything except the fault-injection suites (`…FaultTests`), then the fault
+# suites, which kill and restart shared services.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PEDIDOS_ROOT"
