@@ -22,6 +22,9 @@ enum NotificacionesTestSupport {
         values["KAFKA_BROKERS"] = try TestEnvironment.kafkaBrokers()
         values["DATABASE_URL"] = try TestEnvironment.databaseURL()
         values["SMTP_URL"] = try TestEnvironment.smtpURL()
+        // Short SMTP timeout → short outbox lease (2 × timeout + 30 s), so rows claimed by a stopped
+        // instance come back within the tests' deadlines.
+        values["SMTP_TIMEOUT_MS"] = "5000"
         values["PEDIDOS_TOPIC_PREFIX"] = prefix
         values["NOTIFICACIONES_PORT"] = "0"
         values["NOTIFICACIONES_DB_POOL_SIZE"] = "6"
