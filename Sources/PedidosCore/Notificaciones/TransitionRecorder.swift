@@ -5,8 +5,11 @@ import ServiceLifecycle
 /// Consumes the four state topics (group ``PedidoTopics/notificationsGroup``) and records every transition
 /// through a ``TransitionStore``; only after the store committed does it store the messages' offsets.
 ///
-/// - **Batching**: a reader task hands events to the recorder through a bounded buffer; the recorder
-///   takes every message already fetched (up to `maxBatchSize`) and records them in one transaction.
+/// - **Batching**: a reader task decodes events and hands them over through a bounded buffer; the
+///   recorder takes every message already fetched (up to `maxBatchSize`) and records them in one
+///   transaction. Up to `pipelineDepth` transactions run at once (their order rows are locked in id
+///   order, so they cannot deadlock); offsets are stored strictly in batch order, each batch only after
+///   it and every batch before it committed.
 /// - **Poison messages**: a record that is not a valid order is logged with topic/partition/offset,
 ///   counted (`notificaciones_undecodable_messages_total`) and skipped (its offset is stored with the
 ///   batch), so it never blocks its partition. The same happens to a single order PostgreSQL rejects as
@@ -15,8 +18,8 @@ import ServiceLifecycle
 ///   commits or the service stops; no offset is stored meanwhile (nothing is skipped).
 /// - **Rebalances**: offsets are stored only after the commit; for a partition revoked meanwhile the
 ///   store fails harmlessly and the new owner re-reads those records, which the idempotent store ignores.
-/// - **Graceful shutdown**: stops reading, lets the transaction in flight finish and store its offsets,
-///   then ``KafkaConsumer/close()`` commits them and leaves the group.
+/// - **Graceful shutdown**: stops reading, lets the transactions in flight finish and store their
+///   offsets, then ``KafkaConsumer/close()`` commits them and leaves the group.
 public struct TransitionRecorder: Service {
     /// Tuning of the recorder.
     public struct Settings: Sendable {
