@@ -103,7 +103,6 @@ final class DeliveryRegistry: Sendable {
 
     func add(_ promise: DeliveryPromise) { pending.withLock { $0[ObjectIdentifier(promise)] = promise } }
     func remove(_ promise: DeliveryPromise) { _ = pending.withLock { $0.removeValue(forKey: ObjectIdentifier(promise)) } }
-    var count: Int { pending.withLock { $0.count } }
 
     /// Fails every promise still waiting (their handle is going away and will serve no more reports).
     func failAll(_ error: KafkaError) {

@@ -184,13 +184,6 @@ final class RDKafkaClient: @unchecked Sendable {
         }
     }
 
-    /// The partitions currently assigned to this consumer.
-    func assignment() -> [TopicPartition] {
-        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>? = nil
-        guard rd_kafka_assignment(handle, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
-        return RDKafkaTopicPartitionList(owning: list).partitions
-    }
-
     /// The next offset this consumer will read for each partition (negative when unknown).
     func positions(_ partitions: [TopicPartition]) -> [TopicPartition: Int64] {
         let list = RDKafkaTopicPartitionList(partitions)

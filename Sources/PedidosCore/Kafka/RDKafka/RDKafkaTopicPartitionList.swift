@@ -16,11 +16,6 @@ final class RDKafkaTopicPartitionList {
         owned = false
     }
 
-    /// Takes ownership of a list that librdkafka handed to the caller; freed in `deinit`.
-    init(owning pointer: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>) {
-        self.pointer = pointer
-        owned = true
-    }
 
     convenience init(_ partitions: [TopicPartition], offset: Int64? = nil) {
         self.init(capacity: partitions.count)
