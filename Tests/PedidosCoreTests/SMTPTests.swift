@@ -1,5 +1,6 @@
 import Foundation
 import PedidosCore
+import Synchronization
 import Testing
 
 /// End-to-end tests of `SMTPClient` against real SMTP servers: the development server started by
@@ -451,5 +452,82 @@ struct SMTPTests {
             #expect(error?.isPermanent == true)
             #expect(try server.store.all().isEmpty)
         }
+    }
+}
+
+/// The end-of-data hook, which lets the outbox commit "handed over" right before the server may take a
+/// mail, and the failure classification that says whether a failed mail may still have arrived.
+@Suite("SMTP end of data")
+struct SMTPEndOfDataTests {
+    private func message(to recipient: String) -> EmailMessage {
+        EmailMessage(from: EmailAddress("pedidos@pedidos.test"), to: EmailAddress(recipient),
+                     subject: "Tu pedido", body: "Hola\n")
+    }
+
+    private func client(port: Int) throws -> SMTPClient {
+        try SMTPClient(configuration: try SMTPConfiguration(
+            url: "smtp://127.0.0.1:\(port)", from: EmailAddress("pedidos@pedidos.test"),
+            connectTimeout: .seconds(5), totalTimeout: .seconds(10)))
+    }
+
+    private func failure(_ body: () async throws -> Void) async -> SMTPSendFailure? {
+        do {
+            try await body()
+            Issue.record("the send should have failed")
+            return nil
+        } catch let failure as SMTPSendFailure {
+            return failure
+        } catch {
+            Issue.record("expected SMTPSendFailure, got \(error)")
+            return nil
+        }
+    }
+
+    @Test("the hook runs once before the real server accepts; a refusing hook means the server never gets the mail")
+    func hookOnRealServer() async throws {
+        let store = try MailStore.shared()
+        let client = try SMTPClient(configuration: try SMTPConfiguration(
+            url: TestEnvironment.smtpURL(), from: EmailAddress("pedidos@pedidos.test")))
+        let recipient = "fin-datos-\(UUID().uuidString.lowercased())@clientes.test"
+        let calls = Mutex(0)
+
+        let refused = EmailMessage(from: EmailAddress("pedidos@pedidos.test"), to: EmailAddress(recipient),
+                                   subject: "no debe llegar", body: "x\n")
+        let refusal = await failure {
+            try await client.send(refused) { calls.withLock { $0 += 1 }; return false }
+        }
+        #expect(refusal?.passedEndOfData == false)
+        #expect(refusal?.mayHaveBeenDelivered == false)
+
+        try await client.send(message(to: recipient)) { calls.withLock { $0 += 1 }; return true }
+        let received = try await store.waitForMessages(to: recipient, count: 1)
+        #expect(calls.withLock { $0 } == 2)
+        #expect(received.count == 1, "only the mail whose hook allowed the end of data arrived")
+        #expect(received.first?.header("Subject") == "Tu pedido")
+    }
+
+    @Test("a connection dropped after the end of data: the mail may have been delivered")
+    func droppedAfterEndOfData() async throws {
+        let server = try EndOfDataSMTPServer(atEndOfData: .dropConnection)
+        let failure = await failure {
+            try await client(port: server.port).send(message(to: "a@clientes.test")) { true }
+        }
+        #expect(server.sawEndOfData)
+        #expect(failure?.passedEndOfData == true)
+        #expect(failure?.mayHaveBeenDelivered == true)
+    }
+
+    @Test("an error reply to the end of data is a refusal: the mail was not delivered", arguments: [
+        ("451 4.3.0 try again later", true), ("554 5.6.0 message refused", false),
+    ])
+    func refusedAtEndOfData(reply: String, transient: Bool) async throws {
+        let server = try EndOfDataSMTPServer(atEndOfData: .reply(reply))
+        let failure = await failure {
+            try await client(port: server.port).send(message(to: "a@clientes.test")) { true }
+        }
+        #expect(server.sawEndOfData)
+        #expect(failure?.passedEndOfData == true)
+        #expect(failure?.mayHaveBeenDelivered == false)
+        #expect(failure?.error.isTransient == transient)
     }
 }

@@ -77,17 +77,27 @@ final class CurlSMTPTransport: @unchecked Sendable {
     /// (idle timeout, restart) without libcurl noticing before reusing it. When such a reused
     /// connection fails before the whole message was handed to libcurl, the server cannot have
     /// accepted it, so the message is sent once more on a new connection.
-    func perform(_ message: SMTPRenderedMessage, cancellation: SMTPCancellationFlag) throws(SMTPError) {
+    ///
+    /// `endOfData` runs at most once, on this queue, right before libcurl sends the end of data; returning
+    /// `false` aborts the transfer before the server could accept the message.
+    /// - Throws: ``SMTPSendFailure``, which says whether the end of data was passed (after which the
+    ///   server may hold the message although the send failed).
+    func perform(_ message: SMTPRenderedMessage, cancellation: SMTPCancellationFlag,
+                 endOfData: (() -> Bool)? = nil) throws(SMTPSendFailure) {
         dispatchPrecondition(condition: .onQueue(queue))
+        var passedEndOfData = false
         do throws(SMTPError) {
-            let attempt = try performOnce(message, cancellation: cancellation)
+            let attempt = try performOnce(message, cancellation: cancellation, endOfData: endOfData)
+            passedEndOfData = attempt.passedEndOfData
             guard var error = attempt.error else { return }
             if case .connectionFailed = error, attempt.reusedConnection, !attempt.uploadedEverything {
                 logger.debug("SMTP reused connection was dead; retrying on a new connection", metadata: [
                     "message-id": "\(message.messageID)", "error": "\(error)",
                 ])
-                guard let retryError = try performOnce(message, cancellation: cancellation, freshConnection: true).error
-                else { return }
+                let retry = try performOnce(message, cancellation: cancellation, endOfData: endOfData,
+                                            freshConnection: true)
+                passedEndOfData = retry.passedEndOfData
+                guard let retryError = retry.error else { return }
                 error = retryError
             }
             throw error
@@ -95,8 +105,9 @@ final class CurlSMTPTransport: @unchecked Sendable {
             stats.failures += 1
             logger.warning("SMTP send failed", metadata: [
                 "message-id": "\(message.messageID)", "error": "\(error)", "transient": "\(error.isTransient)",
+                "after-end-of-data": "\(passedEndOfData)",
             ])
-            throw error
+            throw SMTPSendFailure(error: error, passedEndOfData: passedEndOfData)
         }
     }
 
@@ -106,18 +117,21 @@ final class CurlSMTPTransport: @unchecked Sendable {
         var reusedConnection: Bool
         /// Whether libcurl read the whole message (after which the server may have accepted it).
         var uploadedEverything: Bool
+        /// Whether the end-of-data hook allowed the end of data.
+        var passedEndOfData: Bool
     }
 
     private func performOnce(
         _ message: SMTPRenderedMessage,
         cancellation: SMTPCancellationFlag,
+        endOfData: (() -> Bool)?,
         freshConnection: Bool = false
     ) throws(SMTPError) -> Attempt {
         if cancellation.isCancelled { throw .cancelled }
         guard let recipients = curl_slist_append(nil, message.envelopeRecipient) else {
             throw .transferFailed(curlCode: Int(CURLE_OUT_OF_MEMORY.rawValue), message: "curl_slist_append failed")
         }
-        let context = CurlTransferContext(bytes: message.bytes, cancellation: cancellation)
+        let context = CurlTransferContext(bytes: message.bytes, cancellation: cancellation, endOfData: endOfData)
         let unmanaged = Unmanaged.passRetained(context)
         defer {
             // The handle must not keep pointers to the list or the context once they are freed.
@@ -151,7 +165,8 @@ final class CurlSMTPTransport: @unchecked Sendable {
             logger.debug("SMTP message accepted", metadata: [
                 "message-id": "\(message.messageID)", "new-connections": "\(newConnections)",
             ])
-            return Attempt(error: nil, reusedConnection: newConnections == 0, uploadedEverything: true)
+            return Attempt(error: nil, reusedConnection: newConnections == 0, uploadedEverything: true,
+                           passedEndOfData: true)
         }
         // libcurl closes the connection after a failed transfer.
         hasKeptConnection = false
@@ -163,7 +178,7 @@ final class CurlSMTPTransport: @unchecked Sendable {
             cancelled: cancellation.isCancelled
         )
         return Attempt(error: error, reusedConnection: reusable && newConnections == 0,
-                       uploadedEverything: context.uploadedEverything)
+                       uploadedEverything: context.uploadedEverything, passedEndOfData: context.passedEndOfData)
     }
 
     /// Counters since the transport was created.

@@ -2,7 +2,8 @@ import CCurl
 
 /// The per-message state libcurl's C callbacks reach through `CURLOPT_READDATA`,
 /// `CURLOPT_XFERINFODATA` and `CURLOPT_DEBUGDATA` (as an `Unmanaged` pointer): the bytes being
-/// uploaded, the read offset, the cancellation flag and the last error reply from the server.
+/// uploaded, the read offset, the cancellation flag, the end-of-data hook and the last error reply
+/// from the server.
 ///
 /// It is created, used by the callbacks and dropped within one `curl_easy_perform` on the transport
 /// queue, so it needs no synchronisation of its own.
@@ -13,10 +14,16 @@ final class CurlTransferContext {
     /// The most recent error reply line (4xx or 5xx, e.g. `550 5.1.1 unknown user`) from the server,
     /// for error messages. Later replies such as `221 Bye` to QUIT do not replace it.
     private(set) var lastErrorReply: String?
+    /// Called once, before the last chunk is handed to libcurl (which then sends the end of data);
+    /// `false` aborts the transfer, so the server never gets a complete message.
+    private let endOfData: (() -> Bool)?
+    /// Whether the end-of-data hook ran and allowed the end of data.
+    private(set) var passedEndOfData = false
 
-    init(bytes: [UInt8], cancellation: SMTPCancellationFlag) {
+    init(bytes: [UInt8], cancellation: SMTPCancellationFlag, endOfData: (() -> Bool)? = nil) {
         self.bytes = bytes
         self.cancellation = cancellation
+        self.endOfData = endOfData
     }
 
     /// Whether libcurl has read the whole message.
@@ -27,6 +34,12 @@ final class CurlTransferContext {
         if cancellation.isCancelled { return Int(CURL_READFUNC_ABORT) }
         let count = min(capacity, bytes.count - offset)
         guard count > 0 else { return 0 }
+        // libcurl knows the size (CURLOPT_INFILESIZE_LARGE), so it asks for no more after the last byte and
+        // sends the end of data right after it: the hook runs before handing over the last chunk.
+        if offset + count == bytes.count, !passedEndOfData {
+            if let endOfData, !endOfData() { return Int(CURL_READFUNC_ABORT) }
+            passedEndOfData = true
+        }
         bytes.withUnsafeBytes { source in
             UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress! + offset, byteCount: count)
         }

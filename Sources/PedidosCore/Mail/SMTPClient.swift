@@ -58,13 +58,39 @@ public final class SMTPClient: Sendable {
     /// Cancelling the calling task aborts the transfer (`SMTPError.cancelled`).
     /// - Throws: `SMTPError`; check `isTransient` to decide whether to retry later.
     public func send(_ message: EmailMessage) async throws {
-        let rendered = try SMTPMessageRenderer.render(message)
+        do {
+            try await send(message, beforeEndOfData: nil)
+        } catch let failure as SMTPSendFailure {
+            throw failure.error
+        }
+    }
+
+    /// Like ``send(_:)``, with a hook that runs once the whole message was handed to libcurl and right
+    /// before the end of data (the final `.`), which is the moment the server may take the message.
+    ///
+    /// A caller that must never deliver a message twice commits "handed over" in the hook (returning
+    /// `false` aborts the transfer, so the server never gets a complete message); after a failure,
+    /// ``SMTPSendFailure/mayHaveBeenDelivered`` says whether sending again could duplicate it. The hook
+    /// runs on the client's transport thread while the transfer waits for it.
+    /// - Throws: ``SMTPSendFailure`` (cancellation included, as `SMTPError.cancelled`).
+    public func send(_ message: EmailMessage, beforeEndOfData hook: (@Sendable () async -> Bool)?) async throws {
+        let rendered: SMTPRenderedMessage
+        do throws(SMTPError) {
+            rendered = try SMTPMessageRenderer.render(message)
+        } catch {
+            throw SMTPSendFailure(error: error, passedEndOfData: false)
+        }
         let cancellation = SMTPCancellationFlag()
         logger.debug("SMTP sending", metadata: ["message-id": "\(rendered.messageID)", "to": "\(rendered.envelopeRecipient)"])
         let transport = self.transport
+        var endOfData: (@Sendable () -> Bool)?
+        if let hook {
+            endOfData = { awaitBlocking(hook) }
+        }
+        let handover = endOfData
         try await withTaskCancellationHandler {
             try await runBlocking(on: transport.queue) {
-                try transport.perform(rendered, cancellation: cancellation)
+                try transport.perform(rendered, cancellation: cancellation, endOfData: handover)
             }
         } onCancel: {
             cancellation.cancel()

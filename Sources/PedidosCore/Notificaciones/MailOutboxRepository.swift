@@ -3,12 +3,24 @@ import Foundation
 /// The transactional outbox of notification mails, as the sending worker sees it.
 ///
 /// Rows are claimed with a lease: a claimed row is invisible to every other claimer (this process or
-/// another replica) until the lease ends or the row is marked or released. A worker that dies after the
-/// SMTP server accepted a mail but before ``markSent(_:)`` leaves the row pending; it is sent again when the
-/// lease ends (the only duplicate the design allows, with the same Message-ID).
+/// another replica) until the lease ends or the row is marked or released.
+///
+/// Statuses: `pending` → (claimed) → `sending` (``markSending(_:)``, committed just before the SMTP end of
+/// data) → `sent`, or back to `pending` (transient refusal), or `failed` (permanent refusal). A row still
+/// `sending` when its lease ends (its sender died, or lost PostgreSQL, after the end of data) is turned
+/// `uncertain` by the next claim and never sent again: no mail is ever sent twice, and at most that one
+/// mail may be missing.
 public protocol MailOutboxRepository: Sendable {
     /// Claims up to `limit` pending rows whose next attempt is due, oldest first, for `lease`.
     func claimDue(limit: Int, lease: Duration) async throws -> [OutboxMail]
+
+    /// The mail is about to be handed over for good (the SMTP end of data comes next): `pending` → `sending`.
+    /// Returns `false` when the row is no longer this claimer's (not pending, or its lease is over); the
+    /// caller must then abort the transfer.
+    func markSending(_ key: OutboxMail.Key) async throws -> Bool
+
+    /// The connection broke after the end of data, before the server's answer: `sending` → `uncertain`.
+    func markUncertain(_ key: OutboxMail.Key, error: String) async throws
 
     /// The SMTP server accepted the mail at `acceptedAt`: status `sent`, `sent_at`, one more attempt.
     func markSent(_ key: OutboxMail.Key, at acceptedAt: Date) async throws
@@ -22,7 +34,7 @@ public protocol MailOutboxRepository: Sendable {
     /// Gives claimed rows back without counting an attempt; they are due again `after` from now.
     func release(_ keys: [OutboxMail.Key], after: Duration) async throws
 
-    /// Rows still pending (due or not).
+    /// Rows still to be sent (`pending`, due or not, and `sending`).
     func pendingCount() async throws -> Int
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Sends the mails of the outbox over SMTP, apart from Kafka consumption: a slow or unreachable SMTP
 /// server only makes rows wait in `email_outbox`, it never holds back the ``TransitionRecorder``.
@@ -17,10 +18,13 @@ import ServiceLifecycle
 ///   drained within `maxBackoff`. A permanent failure marks the row `failed`.
 /// - **Leases**: a claim hides rows for `lease`; a lane never starts a send that might outlive its lease
 ///   (it gives the remaining rows back instead), so no other replica can be sending the same row.
-/// - **Exactly once, but for one window**: a row is marked `sent` right after the server accepted the
-///   mail (with retries while PostgreSQL is away). If the process dies between the server's acceptance
-///   and that mark, the row stays pending and the mail is sent again once the lease ends, with the same
-///   Message-ID (so clients can deduplicate). Redeliveries and restarts never resend a row marked `sent`.
+/// - **Never twice**: just before the SMTP end of data (the final `.`) the row is committed as `sending`
+///   (``MailOutboxRepository/markSending(_:)``); after the server's `250` it becomes `sent`. A failure
+///   before the end of data, or an error reply to it, leaves the mail undelivered: it is retried or
+///   failed as usual. A connection that breaks after the end of data, or a process that dies there,
+///   leaves the mail's fate unknown: the row becomes `uncertain` and is not sent again. So no mail is
+///   ever delivered twice, and only a crash in the few microseconds between that commit and the end of
+///   data can lose one (it then shows as `incierto` in /historial and in the metrics).
 /// - **Graceful shutdown**: every lane finishes the send in progress and marks it, gives the rest of its
 ///   claim back (due at once for the next instance), and returns. Sends are never cancelled by it.
 public struct MailOutboxWorker: Service {
@@ -165,8 +169,19 @@ public struct MailOutboxWorker: Service {
         let message = EmailMessage(from: sender, to: EmailAddress(mail.recipient), subject: mail.subject, body: mail.body,
                                    date: Date(), messageID: mail.messageID)
         let started = ContinuousClock.now
+        let outbox = self.outbox
+        let handover = HandoverOutcome()
         do {
-            try await client.send(message)
+            try await client.send(message) {
+                do {
+                    let owned = try await outbox.markSending(mail.key)
+                    if !owned { handover.set("the row is no longer this lane's (lease over or already handled)") }
+                    return owned
+                } catch {
+                    handover.set("cannot mark the mail as being sent: \(error)")
+                    return false
+                }
+            }
             let acceptedAt = Date()
             metrics.smtpSendOK.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - started))
             metrics.mailsSent.increment()
@@ -174,7 +189,24 @@ public struct MailOutboxWorker: Service {
             return nil
         } catch {
             metrics.smtpSendError.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - started))
-            let smtpError = error as? SMTPError
+            let failure = error as? SMTPSendFailure
+            if let reason = handover.reason {
+                // The transfer was aborted before the end of data: nothing delivered, row untouched.
+                logger.warning("mail worker: send aborted before the end of data", metadata: [
+                    "mail": "\(mail.key)", "reason": "\(reason)",
+                ])
+                return settings.baseBackoff
+            }
+            if let failure, failure.mayHaveBeenDelivered {
+                metrics.mailsUncertain.increment()
+                logger.error("mail worker: the connection broke after the end of data; the server may or may not have the mail, so it is not sent again", metadata: [
+                    "mail": "\(mail.key)", "message_id": "\(mail.messageID)", "error": "\(failure)",
+                ])
+                await markUncertain(mail.key, error: "\(failure)", stop: stop, logger: logger)
+                return TransitionRecorder.backoff(attempt: mail.attempts + 1, initial: settings.baseBackoff,
+                                                  maximum: settings.maxBackoff)
+            }
+            let smtpError = failure?.error
             if let smtpError, smtpError.isPermanent {
                 metrics.mailsFailed.increment()
                 logger.error("mail worker: the mail was refused for good; marked failed", metadata: [
@@ -200,23 +232,39 @@ public struct MailOutboxWorker: Service {
         }
     }
 
-    /// Marks a mail sent, retrying while PostgreSQL is unavailable: an unmarked row would be sent twice.
+    /// Marks a mail sent, retrying while PostgreSQL is unavailable (a row left `sending` would end up
+    /// `uncertain` although the mail arrived).
     private func markSent(_ key: OutboxMail.Key, at acceptedAt: Date, stop: NotificacionesStopLatch, logger: Logger) async {
+        await retryingMark(key, what: "sent", stop: stop, logger: logger) {
+            try await outbox.markSent(key, at: acceptedAt)
+        }
+    }
+
+    /// Marks a mail uncertain, retrying while PostgreSQL is unavailable (else the next claim does it once
+    /// the lease is over).
+    private func markUncertain(_ key: OutboxMail.Key, error: String, stop: NotificacionesStopLatch, logger: Logger) async {
+        await retryingMark(key, what: "uncertain", stop: stop, logger: logger) {
+            try await outbox.markUncertain(key, error: error)
+        }
+    }
+
+    private func retryingMark(_ key: OutboxMail.Key, what: String, stop: NotificacionesStopLatch, logger: Logger,
+                              _ mark: () async throws -> Void) async {
         var attempt = 0
         while true {
             do {
-                try await outbox.markSent(key, at: acceptedAt)
+                try await mark()
                 return
             } catch {
                 attempt += 1
                 // After a stop request, a few last tries (the pool is still open), then give up.
                 if stop.isTriggered && attempt > 3 {
-                    logger.error("mail worker: sent, but could not mark it sent; it will be sent again after its lease",
+                    logger.error("mail worker: could not mark the mail \(what); it becomes uncertain when its lease ends",
                                  metadata: ["mail": "\(key)", "error": "\(error)"])
                     return
                 }
                 if attempt == 1 || attempt % 20 == 0 {
-                    logger.warning("mail worker: could not mark a sent mail; retrying", metadata: ["mail": "\(key)", "error": "\(error)"])
+                    logger.warning("mail worker: could not mark the mail \(what); retrying", metadata: ["mail": "\(key)", "error": "\(error)"])
                 }
                 let delay = TransitionRecorder.backoff(attempt: attempt, initial: .milliseconds(100), maximum: .seconds(2))
                 if stop.isTriggered { try? await Task.sleep(for: delay) } else { await stop.sleep(for: delay) }
@@ -228,4 +276,11 @@ public struct MailOutboxWorker: Service {
         let components = duration.components
         return components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
+}
+
+/// Why a send was aborted at the end of data, set by the hook on the transport thread.
+private final class HandoverOutcome: Sendable {
+    private let state = Mutex<String?>(nil)
+    var reason: String? { state.withLock { $0 } }
+    func set(_ reason: String) { state.withLock { $0 = reason } }
 }

@@ -17,6 +17,7 @@ import Synchronization
 /// | `notificaciones_mails_sent_total` | counter | |
 /// | `notificaciones_mails_failed_total` | counter (permanent failures) | |
 /// | `notificaciones_mail_retries_total` | counter (transient failures) | |
+/// | `notificaciones_mails_uncertain_total` | counter (connection broke after the end of data; not resent) | |
 /// | `notificaciones_mails_pending` | gauge | |
 /// | `notificaciones_smtp_send_duration_seconds` | timer | `result` (`ok`, `error`) |
 public final class NotificacionesMetrics: Sendable {
@@ -30,6 +31,7 @@ public final class NotificacionesMetrics: Sendable {
     let mailsSent = Counter(label: "notificaciones_mails_sent_total")
     let mailsFailed = Counter(label: "notificaciones_mails_failed_total")
     let mailRetries = Counter(label: "notificaciones_mail_retries_total")
+    let mailsUncertain = Counter(label: "notificaciones_mails_uncertain_total")
     let mailsPending = Gauge(label: "notificaciones_mails_pending")
     let smtpSendOK = Metrics.Timer(label: "notificaciones_smtp_send_duration_seconds", dimensions: [("result", "ok")])
     let smtpSendError = Metrics.Timer(label: "notificaciones_smtp_send_duration_seconds", dimensions: [("result", "error")])

@@ -4,12 +4,16 @@ import Foundation
 public struct PedidoHistorial: Sendable, Hashable {
     /// Delivery state of one notification mail.
     public enum EstadoCorreo: String, Sendable, Hashable {
-        case pendiente, enviado, fallido
+        /// `incierto`: the connection broke after the mail was handed over; it may or may not have
+        /// arrived, and it is not sent again (no duplicates).
+        case pendiente, enviando, enviado, fallido, incierto
 
-        /// Maps the `email_outbox.status` column (`pending`, `sent`, `failed`).
+        /// Maps the `email_outbox.status` column (`pending`, `sending`, `sent`, `failed`, `uncertain`).
         public init?(outboxStatus: String) {
             switch outboxStatus {
             case "pending": self = .pendiente
+            case "sending": self = .enviando
+            case "uncertain": self = .incierto
             case "sent": self = .enviado
             case "failed": self = .fallido
             default: return nil

@@ -5,6 +5,7 @@ import Foundation
 /// The claim is one statement: `SELECT … FOR UPDATE SKIP LOCKED` picks due rows no concurrent claimer is
 /// taking, and the same statement pushes their `next_attempt_at` past the lease, so later claims (here or
 /// in another replica) skip them too without holding a transaction open during the SMTP conversation.
+/// The same statement turns rows left `sending` past their lease into `uncertain`.
 public struct PostgresMailOutboxRepository: MailOutboxRepository {
     let pool: PostgresPool
 
@@ -15,7 +16,13 @@ public struct PostgresMailOutboxRepository: MailOutboxRepository {
     public func claimDue(limit: Int, lease: Duration) async throws -> [OutboxMail] {
         let rows = try await pool.query(
             """
-            WITH due AS (
+            WITH abandoned AS (
+                UPDATE email_outbox
+                SET status = 'uncertain',
+                    last_error = 'the sender stopped between the end of data and the server''s answer'
+                WHERE status = 'sending' AND next_attempt_at <= now()
+            ),
+            due AS (
                 SELECT order_id, state FROM email_outbox
                 WHERE status = 'pending' AND next_attempt_at <= now()
                 ORDER BY next_attempt_at
@@ -45,7 +52,7 @@ public struct PostgresMailOutboxRepository: MailOutboxRepository {
         try await pool.execute(
             """
             UPDATE email_outbox SET status = 'sent', sent_at = $3, attempts = attempts + 1, last_error = NULL
-            WHERE order_id = $1 AND state = $2 AND status = 'pending'
+            WHERE order_id = $1 AND state = $2 AND status IN ('pending', 'sending')
             """,
             [.int64(key.orderID), .string(key.estado.rawValue), .date(acceptedAt)])
     }
@@ -54,8 +61,9 @@ public struct PostgresMailOutboxRepository: MailOutboxRepository {
         try await pool.execute(
             """
             UPDATE email_outbox
-            SET attempts = attempts + 1, last_error = $3, next_attempt_at = now() + $4 * interval '1 millisecond'
-            WHERE order_id = $1 AND state = $2 AND status = 'pending'
+            SET status = 'pending', attempts = attempts + 1, last_error = $3,
+                next_attempt_at = now() + $4 * interval '1 millisecond'
+            WHERE order_id = $1 AND state = $2 AND status IN ('pending', 'sending')
             """,
             [.int64(key.orderID), .string(key.estado.rawValue), .string(Self.sanitized(error)), .double(Self.milliseconds(after))])
     }
@@ -64,7 +72,25 @@ public struct PostgresMailOutboxRepository: MailOutboxRepository {
         try await pool.execute(
             """
             UPDATE email_outbox SET status = 'failed', attempts = attempts + 1, last_error = $3
-            WHERE order_id = $1 AND state = $2 AND status = 'pending'
+            WHERE order_id = $1 AND state = $2 AND status IN ('pending', 'sending')
+            """,
+            [.int64(key.orderID), .string(key.estado.rawValue), .string(Self.sanitized(error))])
+    }
+
+    public func markSending(_ key: OutboxMail.Key) async throws -> Bool {
+        try await pool.execute(
+            """
+            UPDATE email_outbox SET status = 'sending'
+            WHERE order_id = $1 AND state = $2 AND status = 'pending' AND next_attempt_at > now()
+            """,
+            [.int64(key.orderID), .string(key.estado.rawValue)]) == 1
+    }
+
+    public func markUncertain(_ key: OutboxMail.Key, error: String) async throws {
+        try await pool.execute(
+            """
+            UPDATE email_outbox SET status = 'uncertain', attempts = attempts + 1, last_error = $3
+            WHERE order_id = $1 AND state = $2 AND status = 'sending'
             """,
             [.int64(key.orderID), .string(key.estado.rawValue), .string(Self.sanitized(error))])
     }
@@ -87,7 +113,7 @@ public struct PostgresMailOutboxRepository: MailOutboxRepository {
     }
 
     public func pendingCount() async throws -> Int {
-        try await pool.query("SELECT count(*) AS pending FROM email_outbox WHERE status = 'pending'")[0].int("pending")
+        try await pool.query("SELECT count(*) AS pending FROM email_outbox WHERE status IN ('pending', 'sending')")[0].int("pending")
     }
 
     static func milliseconds(_ duration: Duration) -> Double {

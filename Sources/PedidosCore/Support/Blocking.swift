@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Runs a blocking C call off the cooperative thread pool and awaits it.
 ///
@@ -25,4 +26,21 @@ func startThread(name: String = "pedidos-blocking", _ body: @escaping @Sendable 
     let thread = Thread(block: body)
     thread.name = name
     thread.start()
+}
+
+/// Runs `operation` in a new task and blocks the calling thread until it returns.
+///
+/// For code on threads of its own that must wait for async work, such as a libcurl callback on an SMTP
+/// transport queue. Never call it from the cooperative thread pool: the task might need the very thread
+/// it blocks.
+func awaitBlocking<T: Sendable>(_ operation: @escaping @Sendable () async -> T) -> T {
+    let done = DispatchSemaphore(value: 0)
+    let result = Mutex<T?>(nil)
+    Task {
+        let value = await operation()
+        result.withLock { $0 = value }
+        done.signal()
+    }
+    done.wait()
+    return result.withLock { $0! }
 }

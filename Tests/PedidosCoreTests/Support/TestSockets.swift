@@ -77,7 +77,7 @@ enum TestSockets {
 
     // MARK: - Plumbing
 
-    fileprivate static func loopbackSocket() throws -> Int32 {
+    static func loopbackSocket() throws -> Int32 {
         #if canImport(Glibc)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
@@ -95,7 +95,7 @@ enum TestSockets {
         return address
     }
 
-    fileprivate static func bindLoopback(_ fd: Int32, port: Int) throws {
+    static func bindLoopback(_ fd: Int32, port: Int) throws {
         var address = loopbackAddress(port: port)
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
@@ -105,7 +105,7 @@ enum TestSockets {
         guard result == 0 else { throw Failure(call: "bind", code: errno) }
     }
 
-    fileprivate static func localPort(of fd: Int32) throws -> Int {
+    static func localPort(of fd: Int32) throws -> Int {
         var address = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let result = withUnsafeMutablePointer(to: &address) {
