@@ -51,7 +51,7 @@ DOMAIN="${PEDIDOS_TOPIC_PREFIX%-}.pedidos.test"
 # say TEXT: a line on the terminal and in the transcript.
 say() { echo "$*" | tee -a "$TRANSCRIPT"; }
 # run CMD...: the command and its output, on the terminal and in the transcript.
-run() { say "\$ ${*#bash }"; "$@" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | tee -a "$TRANSCRIPT"; }
+run() { say "\$ ${*#bash }"; "$@" 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g' | tee -a "$TRANSCRIPT"; }
 
 started_infra=()
 for c in kafka postgres smtp; do
@@ -95,7 +95,7 @@ run bash scripts/scale-workers.sh status
 say "\$ scale-workers.sh --auto --min $AUTO_MIN --max $AUTO_MAX --interval $AUTO_INTERVAL --up-lag $AUTO_UP_LAG --down-lag $AUTO_DOWN_LAG --cooldown $AUTO_COOLDOWN --duration $((LEAD + BURST + IDLE))"
 bash scripts/scale-workers.sh --auto --min "$AUTO_MIN" --max "$AUTO_MAX" --interval "$AUTO_INTERVAL" \
   --up-lag "$AUTO_UP_LAG" --down-lag "$AUTO_DOWN_LAG" --cooldown "$AUTO_COOLDOWN" --duration $((LEAD + BURST + IDLE)) \
-  > >(sed 's/\x1b\[[0-9;]*m//g' | tee -a "$TRANSCRIPT") 2>&1 &
+  > >(sed -u 's/\x1b\[[0-9;]*m//g' | tee -a "$TRANSCRIPT") 2>&1 &
 auto_pid=$!
 sleep "$LEAD"   # a quiet start, so the plot shows the idle level before the burst
 run "$DEPS/venv/bin/python" scripts/carga.py --url "http://127.0.0.1:$SOLICITUDES_PORT/pedidos" \
@@ -112,6 +112,9 @@ fi
 
 # More workers than partitions: done, but reported.
 run bash scripts/scale-workers.sh entregando 7
+# /ready does not wait for the group: show the table once the 7 members have shared the 6 partitions.
+settled() { bash scripts/scale-workers.sh status | grep -q 'entregando: 7 proceso(s), particiones asignadas 0-5,'; }
+wait_until "el reparto entre 7 workers de entregando" 60 settled || true
 run bash scripts/scale-workers.sh status
 run bash scripts/scale-workers.sh entregando 1
 

@@ -62,8 +62,10 @@ def main() -> int:
         ax.yaxis.get_major_locator().set_params(integer=True)
         for x, r in zip(xs, mine):
             if r["decision"] in ("subir", "bajar"):
-                ax.annotate(r["decision"], (x, int(r["workers"])), textcoords="offset points", xytext=(0, 6),
-                            ha="center", fontsize=8, color="tab:blue")
+                below = r["decision"] == "bajar"
+                ax.annotate(r["decision"], (x, int(r["workers"])), textcoords="offset points",
+                            xytext=(4, -12 if below else 6),
+                            ha="left" if below else "center", fontsize=8, color="tab:blue")
         lag_ax = ax.twinx()
         lag_ax.plot(xs, lag, color="tab:red", marker=".", linewidth=1, label="lag")
         lag_ax.set_ylabel("lag (mensajes sin confirmar)", color="tab:red")
