@@ -78,6 +78,9 @@ actor PipelineSystem {
         started = true
     }
 
+    /// Makes the next ``ensureRunning()`` start everything again (after a test stopped processes).
+    func forgetStarted() { started = false }
+
     /// `scripts/services.sh <arguments>` with this system's environment.
     func services(_ arguments: String...) throws {
         let script = TestEnvironment.repositoryRoot.appendingPathComponent("scripts/services.sh").path
