@@ -11,7 +11,8 @@
 #
 # Binary: $PEDIDOS_BIN/procesamiento, PEDIDOS_BIN defaults to .build/${PEDIDOS_BUILD:-release} (never built
 # here). Environment: .run/infra.env if present (as services.sh does), on top of the caller's.
-# Tunables: WORKERS_BASE_PORT (18100), WORKERS_READY_TIMEOUT (90 s), WORKERS_STOP_TIMEOUT (30 s),
+# Tunables: PEDIDOS_WORKERS_DIR (.run/workers: PID, port and log files), WORKERS_BASE_PORT (18100),
+# WORKERS_READY_TIMEOUT (90 s), WORKERS_STOP_TIMEOUT (30 s),
 # KAFKA_PARTITIONS (6, used when no worker can tell the real partition count).
 # Asking for more workers than partitions is allowed but warned about: the extra ones sit idle as
 # hot standbys. --auto never goes above the partition count.
@@ -24,7 +25,7 @@ cd "$PEDIDOS_ROOT"
 
 BUILD="${PEDIDOS_BUILD:-release}"
 BIN="${PEDIDOS_BIN:-$PEDIDOS_ROOT/.build/$BUILD}"
-WORKERS_DIR="$RUN/workers"
+WORKERS_DIR="${PEDIDOS_WORKERS_DIR:-$RUN/workers}"
 BASE_PORT="${WORKERS_BASE_PORT:-18100}"
 READY_TIMEOUT="${WORKERS_READY_TIMEOUT:-90}"
 STOP_TIMEOUT="${WORKERS_STOP_TIMEOUT:-30}"
@@ -446,7 +447,7 @@ Uso:
       con enfriamiento por etapa; registra cada decisión en .run/workers/autoscale.{log,csv}
 
 Binario: $PEDIDOS_BIN/procesamiento (por defecto .build/${PEDIDOS_BUILD:-release}; no compila nada).
-Variables: WORKERS_BASE_PORT (18100), WORKERS_READY_TIMEOUT (90), WORKERS_STOP_TIMEOUT (30),
+Variables: PEDIDOS_WORKERS_DIR (.run/workers), WORKERS_BASE_PORT (18100), WORKERS_READY_TIMEOUT (90), WORKERS_STOP_TIMEOUT (30),
 KAFKA_PARTITIONS (6). Detalles en docs/operacion.md.
 USO
   exit 2
