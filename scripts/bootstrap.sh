@@ -17,7 +17,7 @@ APT_PACKAGES=(
   pkg-config build-essential dpkg-dev ca-certificates python3 python3-venv
   libcurl4-openssl-dev libpq-dev postgresql
   libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev
-  wrk curl
+  wrk curl patch
 )
 
 apt_updated=0
@@ -41,8 +41,13 @@ fi
 
 # --- librdkafka 2.8.0 -------------------------------------------------------------------------
 # Bookworm ships 2.0.2, whose ApiVersion v3 handling fails against the embedded broker.
+# Our patches (scripts/patches/librdkafka-*.patch) are applied on top; a marker with their checksum
+# makes a change to them rebuild the library.
 installed_rdkafka="$(pkg-config --modversion rdkafka 2>/dev/null || true)"
-if [[ "$installed_rdkafka" != "$LIBRDKAFKA_VERSION" || ! -f "$DEPS/lib/librdkafka.so" ]]; then
+patches_sum="$(cat "$PEDIDOS_ROOT"/scripts/patches/librdkafka-"$LIBRDKAFKA_VERSION"-*.patch | sha256sum | cut -d' ' -f1)"
+patches_marker="$DEPS/lib/pedidos-librdkafka-patches.sha256"
+if [[ "$installed_rdkafka" != "$LIBRDKAFKA_VERSION" || ! -f "$DEPS/lib/librdkafka.so" \
+      || "$(cat "$patches_marker" 2>/dev/null)" != "$patches_sum" ]]; then
   src_list=/etc/apt/sources.list.d/pedidos-trixie-src.sources
   if [[ ! -f "$src_list" ]]; then
     log "adding a deb-src entry for Debian trixie (source packages only)"
@@ -66,12 +71,17 @@ SRC
   version_hex="$(grep -Eo 'RD_KAFKA_VERSION +0x[0-9a-fA-F]+' src/rdkafka.h | awk '{print $2}')"
   printf -v got '%d.%d.%d' $(( (version_hex >> 24) & 0xff )) $(( (version_hex >> 16) & 0xff )) $(( (version_hex >> 8) & 0xff ))
   [[ "$got" == "$LIBRDKAFKA_VERSION" ]] || die "trixie's librdkafka is $got, expected $LIBRDKAFKA_VERSION"
+  for patch_file in "$PEDIDOS_ROOT"/scripts/patches/librdkafka-"$LIBRDKAFKA_VERSION"-*.patch; do
+    log "applying $(basename "$patch_file")"
+    patch -p1 --forward --quiet <"$patch_file" || die "cannot apply $patch_file"
+  done
   log "building librdkafka $got into $DEPS (about a minute)"
   ./configure --prefix="$DEPS" --disable-debug-symbols >"$DEPS/src/librdkafka-configure.log" 2>&1 \
     || die "librdkafka configure failed; see $DEPS/src/librdkafka-configure.log"
   make -j"$(nproc)" libs >"$DEPS/src/librdkafka-build.log" 2>&1 \
     || die "librdkafka build failed; see $DEPS/src/librdkafka-build.log"
   make -C src install >>"$DEPS/src/librdkafka-build.log" 2>&1
+  echo "$patches_sum" >"$patches_marker"
   cd "$PEDIDOS_ROOT"
   [[ "$(pkg-config --modversion rdkafka)" == "$LIBRDKAFKA_VERSION" ]] || die "librdkafka install not visible to pkg-config"
 fi

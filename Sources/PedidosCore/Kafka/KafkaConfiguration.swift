@@ -22,14 +22,18 @@ public struct KafkaConfiguration: Sendable {
         self.properties = properties
     }
 
-    /// Reads `KAFKA_BROKERS` and `KAFKA_PROFILE`; unknown profiles are an error, not a silent default.
+    /// Reads `KAFKA_BROKERS`, `KAFKA_PROFILE` and `KAFKA_DEBUG` (librdkafka's `debug` contexts, e.g.
+    /// `cgrp,topic`, logged at debug level); unknown profiles are an error, not a silent default.
     public init(environment: [String: String], clientID: String) throws {
         let profileName = environment["KAFKA_PROFILE"] ?? KafkaProfile.embedded.rawValue
         guard let profile = KafkaProfile(rawValue: profileName) else {
             throw KafkaError(kind: .configuration,
                              message: "KAFKA_PROFILE=\(profileName) is not one of \(KafkaProfile.allCases.map(\.rawValue))")
         }
-        self.init(brokers: environment["KAFKA_BROKERS"] ?? "127.0.0.1:19092", profile: profile, clientID: clientID)
+        var properties: [String: String] = [:]
+        if let debug = environment["KAFKA_DEBUG"], !debug.isEmpty { properties["debug"] = debug }
+        self.init(brokers: environment["KAFKA_BROKERS"] ?? "127.0.0.1:19092", profile: profile, clientID: clientID,
+                  properties: properties)
     }
 
     /// Properties shared by every client: bootstrap servers, client id, and fast failure detection

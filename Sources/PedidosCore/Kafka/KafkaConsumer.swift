@@ -10,6 +10,14 @@ import Synchronization
 /// fully handled; stored offsets are committed every `auto.commit.interval.ms`, on ``commit()``, before a
 /// partition is revoked, and on ``close()`` (at-least-once). All blocking librdkafka calls run on a
 /// dedicated serial queue, never on the cooperative thread pool.
+///
+/// Broker restarts: when librdkafka reports every broker down after this member had partitions, the
+/// consumer probes the cluster once a second and, as soon as a broker answers, replaces its handle with a
+/// new one that joins the group afresh (the old one is closed in the background, its callbacks ignored),
+/// after handing out a ``KafkaConsumerEvent/revoked(_:)`` for everything it had. A broker that lost its
+/// state (the embedded broker keeps groups and topics only in memory) otherwise leaves the old handle in a
+/// group generation with no partitions, never rejoining; on a real cluster the cost is one rebalance
+/// after a full outage, and stored offsets not yet committed are read again (at-least-once).
 public final class KafkaConsumer: Sendable {
     private struct State {
         var pendingEvents: [KafkaConsumerEvent] = []
@@ -19,6 +27,13 @@ public final class KafkaConsumer: Sendable {
         var stored: [TopicPartition: Int64] = [:]
         var closing = false
         var closed = false
+        /// Generation of the handle in use; callbacks of a replaced handle change nothing.
+        var generation = 0
+        /// Whether this member ever got partitions (all brokers down before that is just start-up).
+        var hasBeenAssigned = false
+        /// All brokers were reported down: probe, and replace the handle once one answers.
+        var brokersLost = false
+        var nextProbe: ContinuousClock.Instant = .now
     }
 
     /// The state shared with the rebalance callback (a class, so the callback can hold it).
@@ -27,7 +42,11 @@ public final class KafkaConsumer: Sendable {
         func withLock<R: Sendable>(_ body: (inout sending State) throws -> sending R) rethrows -> R { try mutex.withLock(body) }
     }
 
-    private let client: RDKafkaClient
+    private let clientBox: Mutex<RDKafkaClient>
+    /// The handle in use (replaced after a broker restart, see the type's documentation).
+    private var client: RDKafkaClient { clientBox.withLock { $0 } }
+    /// Creates and subscribes a handle of the given generation.
+    private let makeClient: @Sendable (_ generation: Int) throws -> RDKafkaClient
     private let logger: Logger
     private let state: SharedState
     private let queue: DispatchQueue
@@ -62,23 +81,87 @@ public final class KafkaConsumer: Sendable {
         self.logger = logger
         self.groupID = groupID
         self.queue = DispatchQueue(label: "kafka-consumer-\(groupID)")
-        let callbacks = RDKafkaCallbacks(
-            logger: logger,
-            onError: { error, fatal in
-                if fatal { logger.error("consumer fatal error: \(error.message)") } else { logger.debug("consumer: \(error.message)") }
-            },
-            onRebalance: { handle, code, list in
-                KafkaConsumer.rebalance(handle: handle, code: code, list: list, state: state, logger: logger)
-            })
-        client = try RDKafkaClient(kind: .consumer, properties: all, callbacks: callbacks)
-        try client.subscribe(topics)
+        let properties = all
+        makeClient = { generation in
+            let callbacks = RDKafkaCallbacks(
+                logger: logger,
+                onError: { error, fatal in
+                    if fatal { logger.error("consumer fatal error: \(error.message)") } else { logger.debug("consumer: \(error.message)") }
+                    KafkaConsumer.noteBrokersDown(error, generation: generation, state: state)
+                },
+                onRebalance: { handle, code, list in
+                    KafkaConsumer.rebalance(handle: handle, code: code, list: list, generation: generation,
+                                            state: state, logger: logger)
+                })
+            let client = try RDKafkaClient(kind: .consumer, properties: properties, callbacks: callbacks)
+            try client.subscribe(topics)
+            return client
+        }
+        clientBox = Mutex(try makeClient(0))
+    }
+
+    /// Remembers an all-brokers-down report of the current handle of a member that had partitions.
+    private static func noteBrokersDown(_ error: KafkaError, generation: Int, state: SharedState) {
+        guard error.code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue else { return }
+        state.withLock { state in
+            if state.generation == generation && state.hasBeenAssigned { state.brokersLost = true }
+        }
+    }
+
+    /// After all brokers were down: once one answers again, rejoin with a new handle (on the poll queue).
+    private func recoverIfBrokersReturned() {
+        let now = ContinuousClock.now
+        let probe = state.withLock { state -> Bool in
+            guard state.brokersLost, !state.closing, now >= state.nextProbe else { return false }
+            state.nextProbe = now + .seconds(1)
+            return true
+        }
+        guard probe, (try? client.metadata(timeoutMilliseconds: 1000)) != nil else { return }
+        let generation = state.withLock { $0.generation } + 1
+        let fresh: RDKafkaClient
+        do {
+            fresh = try makeClient(generation)
+        } catch {
+            logger.error("consumer: cannot create a new handle after the broker came back; retrying", metadata: ["error": "\(error)"])
+            return
+        }
+        let revoked = state.withLock { state -> [TopicPartition] in
+            let revoked = Array(state.assigned)
+            state.generation = generation
+            state.brokersLost = false
+            state.assigned = []
+            state.paused = []
+            state.stored = [:]
+            if !revoked.isEmpty { state.pendingEvents.append(.revoked(revoked)) }
+            return revoked
+        }
+        let old = clientBox.withLock { client -> RDKafkaClient in
+            defer { client = fresh }
+            return client
+        }
+        logger.warning("consumer: the broker is back after all brokers were down; rejoining the group with a new handle",
+                       metadata: ["group": "\(groupID)", "generation": "\(generation)", "revoked": "\(revoked.count)"])
+        // Leaving with the old handle may wait on a group the broker forgot: not on the poll queue.
+        startThread(name: "kafka-consumer-close") { _ = old.consumerClose() }
     }
 
     /// Applies a rebalance on the polling thread and queues the matching event for the application.
     private static func rebalance(handle: OpaquePointer, code: rd_kafka_resp_err_t, list: RDKafkaTopicPartitionList,
-                                  state: SharedState, logger: Logger) {
+                                  generation: Int, state: SharedState, logger: Logger) {
         let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
         let partitions = list.partitions
+        guard state.withLock({ $0.generation == generation }) else {
+            // A replaced handle leaving the group: let it finish, change nothing.
+            if code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS && !cooperative {
+                rd_kafka_assign(handle, list.pointer)
+            } else if cooperative {
+                if let error = code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? rd_kafka_incremental_assign(handle, list.pointer)
+                    : rd_kafka_incremental_unassign(handle, list.pointer) { rd_kafka_error_destroy(error) }
+            } else {
+                rd_kafka_assign(handle, nil)
+            }
+            return
+        }
         switch code {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             if cooperative {
@@ -92,6 +175,7 @@ public final class KafkaConsumer: Sendable {
             state.withLock { state in
                 if !cooperative { state.assigned = [] ; state.paused = [] }
                 state.assigned.formUnion(partitions)
+                if !partitions.isEmpty { state.hasBeenAssigned = true }
                 state.pendingEvents.append(.assigned(partitions))
             }
             logger.info("partitions assigned", metadata: ["partitions": "\(partitions.sorted())"])
@@ -169,6 +253,8 @@ public final class KafkaConsumer: Sendable {
             }
             if let event { return event }
             if stop || cancel.isSet { return nil }
+            recoverIfBrokersReturned()
+            let client = self.client
             switch client.consumerPoll(timeoutMilliseconds: 100) {
             case .message(let message):
                 // A rebalance served by this very poll comes first.
@@ -180,6 +266,7 @@ public final class KafkaConsumer: Sendable {
             case .error(let error):
                 if error.kind == .fatal { throw error }
                 logger.debug("consume: \(error.message)")
+                Self.noteBrokersDown(error, generation: state.withLock { $0.generation }, state: state)
             case .nothing:
                 continue
             }
