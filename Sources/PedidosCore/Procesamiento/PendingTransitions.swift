@@ -7,6 +7,11 @@ import Synchronization
 /// which re-reads them from the last committed offset. The structure also decides when a partition is
 /// paused (its newest queued message is due later than the prefetch horizon) and resumed (it is due
 /// within the horizon, so the next records are fetched before they are due and fire on time).
+///
+/// The consumer's pause and resume calls are made by ``enqueue(_:now:pause:)`` and
+/// ``takeWork(now:resume:)`` while they hold the lock that records the decision: made afterwards, a
+/// resume decided by the dispatcher could reach librdkafka before the pause the consume loop had just
+/// decided, leaving the partition paused in librdkafka but not here, and so never resumed.
 final class PendingTransitions: Sendable {
     /// One fetched message waiting for its due time. `pedido` is nil for an undecodable record, which
     /// is skipped (its offset stored) in order, once the records before it are done.
@@ -63,8 +68,8 @@ final class PendingTransitions: Sendable {
         case dropped(pause: Bool)
     }
 
-    /// Appends a fetched message.
-    func enqueue(_ entry: Entry, now: Date) -> EnqueueResult {
+    /// Appends a fetched message; `pause` is called (under the lock) when the partition must pause.
+    func enqueue(_ entry: Entry, now: Date, pause: (TopicPartition) -> Void = { _ in }) -> EnqueueResult {
         state.withLock { queues in
             let partition = entry.message.topicPartition
             var queue = queues[partition] ?? PartitionQueue()
@@ -73,18 +78,23 @@ final class PendingTransitions: Sendable {
                 queue.seekTo = min(queue.seekTo ?? entry.message.offset, entry.message.offset)
                 let mustPause = !queue.paused
                 queue.paused = true
+                if mustPause { pause(partition) }
                 return .dropped(pause: mustPause)
             }
             queue.entries.append(entry)
             let mustPause = !queue.paused && entry.due.timeIntervalSince(now) > horizon.seconds
-            if mustPause { queue.paused = true }
+            if mustPause {
+                queue.paused = true
+                pause(partition)
+            }
             return .queued(pause: mustPause)
         }
     }
 
     /// Takes every due entry of partitions not already being worked on, lists paused partitions whose
-    /// newest entry is now within the horizon (to resume), and says when to look again.
-    func takeWork(now: Date) -> Work {
+    /// newest entry is now within the horizon (resumed through `resume`, under the lock, and listed),
+    /// and says when to look again.
+    func takeWork(now: Date, resume: (TopicPartition) -> Void = { _ in }) -> Work {
         state.withLock { queues in
             var work = Work()
             func wake(at date: Date) { work.nextWake = min(work.nextWake ?? date, date) }
@@ -105,6 +115,7 @@ final class PendingTransitions: Sendable {
                     let resumeAt = queue.last.map { $0.due.addingTimeInterval(-horizon.seconds) } ?? now
                     if resumeAt <= now && (queue.seekTo == nil || queue.isEmpty) {
                         queue.paused = false
+                        resume(partition)
                         work.resume.append(partition)
                     } else if queue.seekTo == nil {
                         wake(at: resumeAt)

@@ -97,10 +97,8 @@ public final class ProcessingStage: Service, Sendable {
                 }
                 let due = (message.timestamp ?? now).addingTimeInterval(delay.seconds)
                 let entry = PendingTransitions.Entry(message: message, pedido: pedido, due: due)
-                switch pending.enqueue(entry, now: now) {
-                case .queued(let pause), .dropped(let pause):
-                    if pause { try? consumer.pause(message.topicPartition) }
-                }
+                let consumer = self.consumer
+                _ = pending.enqueue(entry, now: now) { try? consumer.pause($0) }
                 wakeUp.signal()
             case .revoked(let partitions):
                 pending.drop(partitions)
@@ -116,8 +114,8 @@ public final class ProcessingStage: Service, Sendable {
         var failures = 0
         while !Task.isCancelled {
             let now = Date()
-            let work = pending.takeWork(now: now)
-            for partition in work.resume { try? consumer.resume(partition) }
+            let consumer = self.consumer
+            let work = pending.takeWork(now: now) { try? consumer.resume($0) }
             metrics.queued.record(pending.depths.values.reduce(0, +))
             if work.due.isEmpty {
                 await wakeUp.wait(until: work.nextWake)
