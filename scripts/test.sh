@@ -46,6 +46,14 @@ trap cleanup EXIT
 bash scripts/infra.sh up
 source "$RUN/infra.env"
 
+# The tests read the SMTP store from the start; a store grown by earlier runs and demos (tens of MB) only
+# slows them down. The server opens the file per message, so renaming it is safe while it runs.
+store="$RUN/smtp/messages.jsonl"
+if [[ "${SMTP_STORE:-}" == "$store" && -f "$store" ]] && (( $(stat -c %s "$store") > 8 * 1024 * 1024 )); then
+  log "rotating the development SMTP store ($(( $(stat -c %s "$store") / 1024 / 1024 )) MB) to messages.jsonl.1"
+  mv -f "$store" "$store.1"
+fi
+
 log "building (debug, with tests)"
 swift build --build-tests
 

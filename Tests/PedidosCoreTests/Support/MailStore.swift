@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One message as recorded by `scripts/smtp_server.py` (one JSON object per line of the store).
 struct StoredMail: Decodable, Sendable {
@@ -46,20 +47,9 @@ struct MailStore: Sendable {
     static func shared() throws -> MailStore { MailStore(path: try TestEnvironment.smtpStore()) }
 
     /// Every complete record in the store (none when the file does not exist yet). A last line without
-    /// its newline is still being written and is skipped.
-    func all() throws -> [StoredMail] {
-        guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        var records: [StoredMail] = []
-        var lineStart = data.startIndex
-        let decoder = JSONDecoder()
-        for index in data.indices where data[index] == UInt8(ascii: "\n") {
-            let line = data[lineStart..<index]
-            lineStart = data.index(after: index)
-            if line.isEmpty { continue }
-            records.append(try decoder.decode(StoredMail.self, from: line))
-        }
-        return records
-    }
+    /// its newline is still being written and is skipped. Reads only what was appended since the last
+    /// call (the store grows to tens of megabytes over a test run), starting over if the file shrank.
+    func all() throws -> [StoredMail] { try MailStoreReader.reader(for: path).records() }
 
     /// Records whose envelope recipients include `recipient` (case-insensitive).
     func messages(to recipient: String) throws -> [StoredMail] {
@@ -76,5 +66,49 @@ struct MailStore: Sendable {
             return found.count >= count
         }
         return found
+    }
+}
+
+/// The incremental reader behind ``MailStore/all()``: one per store path, shared by every test.
+final class MailStoreReader: Sendable {
+    private struct State {
+        var offset: UInt64 = 0
+        var records: [StoredMail] = []
+    }
+
+    private static let readers = Mutex<[String: MailStoreReader]>([:])
+    private let path: String
+    private let state = Mutex(State())
+
+    private init(path: String) { self.path = path }
+
+    static func reader(for path: String) -> MailStoreReader {
+        readers.withLock { readers in
+            if let reader = readers[path] { return reader }
+            let reader = MailStoreReader(path: path)
+            readers[path] = reader
+            return reader
+        }
+    }
+
+    func records() throws -> [StoredMail] {
+        try state.withLock { state in
+            guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
+            defer { try? handle.close() }
+            let size = try handle.seekToEnd()
+            if size < state.offset { state = State() }  // rotated or truncated: start over
+            try handle.seek(toOffset: state.offset)
+            let data = try handle.readToEnd() ?? Data()
+            let decoder = JSONDecoder()
+            var lineStart = data.startIndex
+            for index in data.indices where data[index] == UInt8(ascii: "\n") {
+                let line = data[lineStart..<index]
+                lineStart = data.index(after: index)
+                if !line.isEmpty { state.records.append(try decoder.decode(StoredMail.self, from: line)) }
+            }
+            // Only complete lines are consumed; a partial last line is read again next time.
+            state.offset += UInt64(lineStart - data.startIndex)
+            return state.records
+        }
     }
 }
