@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Load tests of pedidos: both scenarios on both datasets plus a sweep over the arrival rate, then the plots.
+#
+#   scripts/carga.sh            full run (release build, N=1s): ráfaga M=2000 and sostenido R=200/s × 30 s on
+#                               diamantes and supermercado, sweep R=100,250,500,1000/s × 15 s on diamantes;
+#                               plots into docs/img/carga-*.png
+#   scripts/carga.sh --corto    short check for CI (debug build unless PEDIDOS_BUILD is set, N=200ms): ráfaga
+#                               M=300 and sostenido R=50/s × 5 s on supermercado; no plots
+#
+# Fails (non-zero) if any accepted order was lost, duplicated or not mailed. Settings can be overridden:
+# PEDIDOS_DELAY, CARGA_CANTIDAD, CARGA_TASA, CARGA_DURACION, CARGA_TASAS ("100 250 …"), CARGA_DURACION_BARRIDO,
+# CARGA_CONEXIONES. Results: resultados/<sesión>/{escenarios,barrido}/<escenario>-<dataset>-<hora>/.
+# The infrastructure is reused if running (else started and stopped at the end); the services are started
+# here with PEDIDOS_DELAY, in their own directory .run/carga/, and always stopped at the end.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$PEDIDOS_ROOT"
+
+corto=0
+[[ "${1:-}" == "--corto" ]] && corto=1
+if (( corto )); then
+  export PEDIDOS_BUILD="${PEDIDOS_BUILD:-debug}" PEDIDOS_DELAY="${PEDIDOS_DELAY:-200ms}"
+  cantidad="${CARGA_CANTIDAD:-300}" tasa="${CARGA_TASA:-50}" duracion="${CARGA_DURACION:-5}"
+  datasets=(supermercado); tasas=()
+else
+  export PEDIDOS_BUILD="${PEDIDOS_BUILD:-release}" PEDIDOS_DELAY="${PEDIDOS_DELAY:-1s}"
+  cantidad="${CARGA_CANTIDAD:-2000}" tasa="${CARGA_TASA:-200}" duracion="${CARGA_DURACION:-30}"
+  datasets=(diamantes supermercado); read -r -a tasas <<<"${CARGA_TASAS:-100 250 500 1000}"
+fi
+duracion_barrido="${CARGA_DURACION_BARRIDO:-15}"
+conexiones="${CARGA_CONEXIONES:-64}"
+export SOLICITUDES_PORT="${SOLICITUDES_PORT:-8080}" NOTIFICACIONES_PORT="${NOTIFICACIONES_PORT:-8081}"
+export PROCESAMIENTO_PORT="${PROCESAMIENTO_PORT:-8082}"
+export PEDIDOS_SERVICE_DIR="$RUN/carga"
+
+bash scripts/bootstrap.sh
+bash scripts/datasets.sh
+
+# Infrastructure: remember what was already up, so that only what this run started is stopped.
+started=()
+for component in kafka postgres smtp; do
+  case "$component" in
+    kafka) pid_alive "$RUN/kafka/tansu.pid" ;;
+    smtp) pid_alive "$RUN/smtp/smtp.pid" ;;
+    postgres) [[ -f "$RUN/postgres/data/postmaster.pid" ]] && kill -0 "$(head -n1 "$RUN/postgres/data/postmaster.pid")" 2>/dev/null ;;
+  esac || started+=("$component")
+done
+cleanup() {
+  local status=$?
+  bash scripts/services.sh stop || true
+  (( ${#started[@]} )) && bash scripts/infra.sh down "${started[@]}" || true
+  exit "$status"
+}
+trap cleanup EXIT
+bash scripts/infra.sh up
+source "$RUN/infra.env"
+
+log "building carga ($PEDIDOS_BUILD)"
+swift build -c "$PEDIDOS_BUILD" --product carga >/dev/null
+bash scripts/services.sh start   # builds the services, starts them with PEDIDOS_DELAY=$PEDIDOS_DELAY
+
+session="resultados/$( (( corto )) && echo corto || echo completo)-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$session"
+log "results in $session (N=$PEDIDOS_DELAY, build $PEDIDOS_BUILD)"
+carga() {
+  local kind="$1" dataset="$2" dir="$3"; shift 3
+  "$PEDIDOS_ROOT/.build/$PEDIDOS_BUILD/carga" "$kind" --dataset "datasets/$dataset.csv" --demora "$PEDIDOS_DELAY" \
+    --conexiones "$conexiones" --solicitudes "http://127.0.0.1:$SOLICITUDES_PORT" \
+    --notificaciones "http://127.0.0.1:$NOTIFICACIONES_PORT" --procesamiento "http://127.0.0.1:$PROCESAMIENTO_PORT" \
+    --smtp-store "$SMTP_STORE" --database-url "$DATABASE_URL" --resultados "$session/$dir" "$@" | tee -a "$session/resumen.txt"
+}
+
+failed=0
+for dataset in "${datasets[@]}"; do
+  carga rafaga "$dataset" escenarios --cantidad "$cantidad" || failed=1
+  carga sostenido "$dataset" escenarios --tasa "$tasa" --duracion "$duracion" || failed=1
+done
+for r in "${tasas[@]}"; do
+  carga sostenido diamantes barrido --tasa "$r" --duracion "$duracion_barrido" || failed=1
+done
+
+if (( !corto )); then
+  "$DEPS/venv/bin/python" scripts/graficos.py "$session" docs/img || failed=1
+fi
+(( failed )) && die "load test: something was lost, duplicated or not mailed (see $session/resumen.txt)"
+log "load test passed: $session"
