@@ -59,14 +59,14 @@ struct RunReport {
                 collected.traces[record.orderID!]?.enteredMs[estado.ordinal].map { $0 - clock.wallMs(record.scheduledNs) }
             }).json
         }
-        var lateness: [String: Any] = [:]
+        var late: [String: Any] = [:]
         var all: [Double] = []
         for estado in Estado.allCases.dropFirst() {
             let values = accepted.compactMap { lateness(of: $0, entering: estado) }
             all += values
-            lateness[estado.rawValue] = Percentiles(values).json
+            late[estado.rawValue] = Percentiles(values).json
         }
-        lateness["todas"] = Percentiles(all).json
+        late["todas"] = Percentiles(all).json
         let lags = lag.compactMap(\.lag)
 
         return [
@@ -85,7 +85,7 @@ struct RunReport {
                 "max": ms(histogram.max), "media": round3(histogram.mean / 1000),
             ] as [String: Any],
             "tiempo_a_estado_ms": toState,
-            "retraso_transicion_ms": lateness,
+            "retraso_transicion_ms": late,
             "finalizados": finalMs.count,
             "finalizados_por_s": round3(Double(finalMs.count) / max(finalSpan, 1e-3)),
             "finalizados_por_s_desde_inicio": round3(Double(finalMs.count) / max(firstToLast, 1e-3)),
