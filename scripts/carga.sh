@@ -62,6 +62,19 @@ log "building carga ($PEDIDOS_BUILD)"
 swift build -c "$PEDIDOS_BUILD" --product carga >/dev/null
 bash scripts/services.sh start   # builds the services, starts them with PEDIDOS_DELAY=$PEDIDOS_DELAY
 
+# Mails still pending from an earlier session (the sweep leaves tens of thousands) would compete with this
+# session's: wait until notificaciones' outbox is empty (bounded by CARGA_ESPERA_OUTBOX seconds).
+psql_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)/psql"
+if [[ -x "$psql_bin" ]]; then
+  outbox_pending() { "$psql_bin" "$DATABASE_URL" -qtAc "SELECT count(*) FROM email_outbox WHERE status = 'pending'"; }
+  deadline=$(( $(date +%s) + ${CARGA_ESPERA_OUTBOX:-900} ))
+  while (( $(outbox_pending) > 0 )); do
+    (( $(date +%s) < deadline )) || die "the mail outbox did not drain ($(outbox_pending) pending)"
+    log "waiting for $(outbox_pending) pending mails of an earlier session"
+    sleep 10
+  done
+fi
+
 session="resultados/$( (( corto )) && echo corto || echo completo)-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$session"
 log "results in $session (N=$PEDIDOS_DELAY, build $PEDIDOS_BUILD)"
