@@ -63,9 +63,10 @@ swift build -c "$PEDIDOS_BUILD" --product carga >/dev/null
 bash scripts/services.sh start   # builds the services, starts them with PEDIDOS_DELAY=$PEDIDOS_DELAY
 
 # Mails still pending from an earlier session (the sweep leaves tens of thousands) would compete with this
-# session's: wait until notificaciones' outbox is empty (bounded by CARGA_ESPERA_OUTBOX seconds).
+# session's: wait until notificaciones' outbox is empty (bounded by CARGA_ESPERA_OUTBOX seconds). Not in
+# --corto: under scripts/test.sh the fault suites may leave mails in backoff that only delay, not block, ours.
 psql_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)/psql"
-if [[ -x "$psql_bin" ]]; then
+if (( !corto )) && [[ -x "$psql_bin" ]]; then
   outbox_pending() { "$psql_bin" "$DATABASE_URL" -qtAc "SELECT count(*) FROM email_outbox WHERE status = 'pending'"; }
   deadline=$(( $(date +%s) + ${CARGA_ESPERA_OUTBOX:-900} ))
   while (( $(outbox_pending) > 0 )); do
