@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(
             name: "PedidosCoreTests",
             dependencies: [
-                "PedidosCore",
+                "PedidosCore", "PedidosCarga",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

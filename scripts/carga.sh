@@ -60,6 +60,7 @@ source "$RUN/infra.env"
 
 log "building carga ($PEDIDOS_BUILD)"
 swift build -c "$PEDIDOS_BUILD" --product carga >/dev/null
+bash scripts/services.sh stop    # leftovers of an interrupted run could have another PEDIDOS_DELAY
 bash scripts/services.sh start   # builds the services, starts them with PEDIDOS_DELAY=$PEDIDOS_DELAY
 
 # Mails still pending from an earlier session (the sweep leaves tens of thousands) would compete with this
