@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "solicitudes", targets: ["solicitudes"]),
         .executable(name: "procesamiento", targets: ["procesamiento"]),
         .executable(name: "notificaciones", targets: ["notificaciones"]),
+        .executable(name: "carga", targets: ["carga"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -17,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // C libraries, found through pkg-config. librdkafka comes from .deps/ (scripts/bootstrap.sh).
@@ -48,10 +51,22 @@ let package = Package(
             "PedidosCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Load generator: open-loop HTTP client, read-back of every order, results files.
+        .target(name: "PedidosCarga", dependencies: [
+            "PedidosCore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
+        .executableTarget(name: "carga", dependencies: [
+            "PedidosCarga", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         .testTarget(
             name: "PedidosCoreTests",
             dependencies: [
-                "PedidosCore",
+                "PedidosCore", "PedidosCarga",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
