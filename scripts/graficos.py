@@ -56,7 +56,8 @@ def latency(runs_, out):
     for ax, run in zip(axes, runs_):
         t = [int(r["segundo"]) for r in run["seg"]]
         for key, label in (("latencia_p50_ms", "p50"), ("latencia_p99_ms", "p99"), ("latencia_max_ms", "máximo")):
-            ax.plot(t, [num(r[key]) for r in run["seg"]], label=label)
+            # Markers too: a burst that fits in one second is a single point, invisible as a bare line.
+            ax.plot(t, [num(r[key]) for r in run["seg"]], "o-", markersize=3, label=label)
         ax.set_yscale("log")
         ax.set_title(f"Latencia de POST /pedidos — {run['titulo']}")
         ax.set_xlabel("tiempo desde el inicio (s)")
