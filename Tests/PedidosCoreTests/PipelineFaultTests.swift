@@ -12,68 +12,7 @@ struct PipelineFaultTests {
     /// A recipient domain unique to one test, so mails and rows can be counted in isolation.
     func domain(_ name: String) -> String { "\(TestEnvironment.uniqueName(name)).example.com" }
 
-    func pool() throws -> PostgresPool { try PostgresPool(url: TestEnvironment.databaseURL()) }
-
-    /// Transition rows recorded for orders mailed to `domain`, as (order id, state) pairs.
-    func transitions(domain: String, pool: PostgresPool) async throws -> [(Int64, String)] {
-        let rows = try await pool.query("""
-            SELECT t.order_id, t.state FROM order_transitions t JOIN orders o ON o.id = t.order_id
-            WHERE o.correo LIKE $1
-            """, [.string("%@" + domain)])
-        return try rows.map { (try $0.int64("order_id"), try $0.string("state")) }
-    }
-
-    func mails(domain: String) throws -> [StoredMail] {
-        try MailStore.shared().all().filter { $0.rcptTos.contains { $0.hasSuffix("@" + domain) } }
-    }
-
-    /// Outbox rows of the orders mailed to `domain`, counted by status.
-    func outboxStatuses(domain: String, pool: PostgresPool) async throws -> [String: Int] {
-        let rows = try await pool.query("""
-            SELECT e.status, count(*) AS n FROM email_outbox e JOIN orders o ON o.id = e.order_id
-            WHERE o.correo LIKE $1 GROUP BY e.status
-            """, [.string("%@" + domain)])
-        return Dictionary(uniqueKeysWithValues: try rows.map { (try $0.string("status"), try $0.int("n")) })
-    }
-
-    /// Every order reaches finalizado with exactly four transitions and exactly four mails, none twice.
-    ///
-    /// - Parameter inFlightMailsMayBeUncertain: a notificaciones process was killed: the mails it was
-    ///   handing over at that instant (`sending`, later `uncertain`) may or may not have arrived and are
-    ///   never resent. Every other mail must arrive exactly once.
-    func expectComplete(_ ids: [Int64], domain: String, timeout: Duration = .seconds(60),
-                        inFlightMailsMayBeUncertain: Bool = false) async throws {
-        let pool = try pool()
-        try await waitUntil("\(ids.count) orders with 4 transitions each", timeout: timeout, poll: .milliseconds(200)) {
-            try await transitions(domain: domain, pool: pool).count >= ids.count * 4
-        }
-        try await waitUntil("every mail of \(ids.count) orders handled and received", timeout: timeout, poll: .milliseconds(200)) {
-            let statuses = try await outboxStatuses(domain: domain, pool: pool)
-            let total = statuses.values.reduce(0, +)
-            let done = inFlightMailsMayBeUncertain ? total - (statuses["pending"] ?? 0) : (statuses["sent"] ?? 0)
-            guard total == ids.count * 4, done == total else { return false }
-            return try mails(domain: domain).count >= statuses["sent"] ?? 0
-        }
-        let rows = try await transitions(domain: domain, pool: pool)
-        #expect(rows.count == ids.count * 4)
-        #expect(Set(rows.map(\.0)) == Set(ids))
-        let statuses = try await outboxStatuses(domain: domain, pool: pool)
-        let sent = statuses["sent"] ?? 0
-        let uncertain = (statuses["sending"] ?? 0) + (statuses["uncertain"] ?? 0)
-        #expect(statuses["failed"] == nil, "no mail refused: \(statuses)")
-        if inFlightMailsMayBeUncertain {
-            // At most one per lane of the killed process (NOTIFICACIONES_SMTP_CONNECTIONS, default 4).
-            #expect(uncertain <= 4, "\(statuses)")
-        } else {
-            #expect(sent == ids.count * 4, "every mail sent: \(statuses)")
-        }
-        let received = try mails(domain: domain)
-        #expect(received.count >= sent && received.count <= sent + uncertain,
-                "four mails per order, none twice: \(received.count) received, outbox \(statuses)")
-        #expect(Set(received.compactMap { $0.header("Message-ID") }).count == received.count, "no Message-ID twice")
-        for id in ids { #expect(try await system.estado(of: id) == .finalizado) }
-        await pool.close()
-    }
+    func checks(_ domain: String) -> PipelineChecks { PipelineChecks(system: system, domain: domain) }
 
     @Test("happy path: POST, the state advances to finalizado on time, four history entries and four mails")
     func happyPath() async throws {
@@ -109,7 +48,7 @@ struct PipelineFaultTests {
         }
         let received = try await MailStore.shared().waitForMessages(to: correo, count: 4)
         #expect(received.count == 4)
-        try await expectComplete([id], domain: String(correo.split(separator: "@")[1]))
+        try await checks(String(correo.split(separator: "@")[1])).expectComplete([id])
     }
 
     @Test("500 concurrent orders: all finalizado, 2,000 history rows, 2,000 mails, no duplicates")
@@ -123,7 +62,7 @@ struct PipelineFaultTests {
             return try await group.reduce(into: [Int64]()) { $0.append($1) }
         }
         #expect(Set(ids).count == 500)
-        try await expectComplete(ids, domain: domain, timeout: .seconds(120))
+        try await checks(domain).expectComplete(ids, timeout: .seconds(120))
     }
 
     @Test("kill -9 procesamiento while orders wait: every order completes, no duplicate rows or mails")
@@ -134,7 +73,7 @@ struct PipelineFaultTests {
         for index in 0..<30 { ids.append(try await system.post(nombre: "P\(index)", correo: "k\(index)@\(domain)")) }
         try await system.services("kill", "procesamiento")
         try await system.services("start", "procesamiento")
-        try await expectComplete(ids, domain: domain)
+        try await checks(domain).expectComplete(ids)
     }
 
     @Test("SMTP down: transitions still recorded and GET current; once back, every pending mail arrives once")
@@ -149,13 +88,13 @@ struct PipelineFaultTests {
                 for id in ids where try await system.estado(of: id) != .finalizado { return false }
                 return true
             }
-            #expect(try mails(domain: domain).isEmpty)
+            #expect(try checks(domain).mails().isEmpty)
         } catch {
             try TestEnvironment.infra("up", "smtp")
             throw error
         }
         try TestEnvironment.infra("up", "smtp")
-        try await expectComplete(ids, domain: domain)
+        try await checks(domain).expectComplete(ids)
     }
 
     @Test("kill -9 notificaciones and restart: resumes from committed offsets, no duplicate rows or mails")
@@ -167,7 +106,7 @@ struct PipelineFaultTests {
         try await system.services("kill", "notificaciones")
         try await system.services("start", "notificaciones")
         // Mails the killed process had claimed come back when their lease ends (40 s here).
-        try await expectComplete(ids, domain: domain, timeout: .seconds(100), inFlightMailsMayBeUncertain: true)
+        try await checks(domain).expectComplete(ids, timeout: .seconds(100), inFlightMailsMayBeUncertain: true)
     }
 
     /// Last in the suite: the embedded broker forgets every topic, group and offset when it restarts.
@@ -186,6 +125,6 @@ struct PipelineFaultTests {
             return true
         }
         for index in 1..<20 { ids.append(try await system.post(nombre: "R\(index)", correo: "r\(index)@\(domain)")) }
-        try await expectComplete(ids, domain: domain, timeout: .seconds(120))
+        try await checks(domain).expectComplete(ids, timeout: .seconds(120))
     }
 }
