@@ -49,6 +49,18 @@ struct ScalingFaultTests {
 
     static func seconds(_ duration: Duration) -> String { String(format: "%.2f s", duration.seconds) }
 
+    /// Lets 10 more orders in, stops the load, checks every order completed exactly once, and returns
+    /// the ids and the longest stay in the scaled stage.
+    private func finish(_ load: LoadGenerator, _ checks: PipelineChecks) async throws -> (ids: [Int64], stay: Double) {
+        try await waitForOrders(load, more: 10)
+        let ids = try await load.stop()
+        try await checks.expectComplete(ids)
+        let pool = try checks.pool()
+        let stay = try await checks.longestStay(in: estado, pool: pool)
+        await pool.close()
+        return (ids, stay)
+    }
+
     @Test("1 → 3 workers of a 6-partition stage: each owns 2 partitions, orders keep flowing and complete once")
     func scaleUp() async throws {
         let clock = ContinuousClock()
@@ -82,12 +94,7 @@ struct ScalingFaultTests {
         #expect(rows.count == 3, "status lists three preparando workers:\n\(status)")
         #expect(status.contains("preparando: 3 proceso(s), particiones asignadas 0-5"), "\(status)")
 
-        try await waitForOrders(load, more: 10)
-        let ids = try await load.stop()
-        try await checks.expectComplete(ids)
-        let pool = try checks.pool()
-        let stay = try await checks.longestStay(in: estado, pool: pool)
-        await pool.close()
+        let (ids, stay) = try await finish(load, checks)
         print("[escalado] 1→3 \(estado.rawValue): scale-workers.sh (2 nuevos, listos) \(Self.seconds(ready - scaling)), "
               + "listos→reparto 2/2/2 \(Self.seconds(balanced - ready)), total \(Self.seconds(balanced - scaling)); "
               + "\(ids.count) pedidos, estancia máxima en \(estado.rawValue) \(String(format: "%.2f", stay)) s (N = 0.2 s); "
@@ -121,12 +128,7 @@ struct ScalingFaultTests {
             #expect(log.contains("stage stopped"), "worker \(worker.index) closed its consumer (commit + leave group)")
         }
 
-        try await waitForOrders(load, more: 10)
-        let ids = try await load.stop()
-        try await checks.expectComplete(ids)
-        let pool = try checks.pool()
-        let stay = try await checks.longestStay(in: estado, pool: pool)
-        await pool.close()
+        let (ids, stay) = try await finish(load, checks)
         print("[escalado] 3→1 \(estado.rawValue): SIGTERM→salida de los 2 workers \(Self.seconds(exited - scaling)), "
               + "salida→6 particiones en el restante \(Self.seconds(balanced - exited)), total \(Self.seconds(balanced - scaling)); "
               + "\(ids.count) pedidos, estancia máxima en \(estado.rawValue) \(String(format: "%.2f", stay)) s (N = 0.2 s); "
@@ -151,14 +153,9 @@ struct ScalingFaultTests {
         try await waitForBalance(workers: 1)
         let balanced = clock.now
 
-        try await waitForOrders(load, more: 10)
-        let ids = try await load.stop()
         // Records the killed workers had published but not committed are published again by the
         // survivor: notificaciones must absorb the duplicates.
-        try await checks.expectComplete(ids)
-        let pool = try checks.pool()
-        let stay = try await checks.longestStay(in: estado, pool: pool)
-        await pool.close()
+        let (ids, stay) = try await finish(load, checks)
         try system.scaleWorkers(estado.rawValue, "1")   // forgets the dead workers' files
         print("[escalado] 3→1 \(estado.rawValue) con SIGKILL: muerte→6 particiones en el restante \(Self.seconds(balanced - killed)); "
               + "\(ids.count) pedidos, estancia máxima en \(estado.rawValue) \(String(format: "%.2f", stay)) s (N = 0.2 s)")
