@@ -87,6 +87,8 @@ public final class KafkaConsumer: Sendable {
                 logger: logger,
                 onError: { error, fatal in
                     if fatal { logger.error("consumer fatal error: \(error.message)") } else { logger.debug("consumer: \(error.message)") }
+                    // Client-wide errors such as "all brokers down" come only here (an error callback is
+                    // installed), never as consumed error events.
                     KafkaConsumer.noteBrokersDown(error, generation: generation, state: state)
                 },
                 onRebalance: { handle, code, list in
@@ -266,7 +268,6 @@ public final class KafkaConsumer: Sendable {
             case .error(let error):
                 if error.kind == .fatal { throw error }
                 logger.debug("consume: \(error.message)")
-                Self.noteBrokersDown(error, generation: state.withLock { $0.generation }, state: state)
             case .nothing:
                 continue
             }
