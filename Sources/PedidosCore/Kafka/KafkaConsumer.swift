@@ -1,4 +1,3 @@
-import CRDKafka
 import Dispatch
 import Logging
 import Synchronization
@@ -91,9 +90,8 @@ public final class KafkaConsumer: Sendable {
                     // installed), never as consumed error events.
                     KafkaConsumer.noteBrokersDown(error, generation: generation, state: state)
                 },
-                onRebalance: { handle, code, list in
-                    KafkaConsumer.rebalance(handle: handle, code: code, list: list, generation: generation,
-                                            state: state, logger: logger)
+                onRebalance: { rebalance in
+                    KafkaConsumer.rebalance(rebalance, generation: generation, state: state, logger: logger)
                 })
             let client = try RDKafkaClient(kind: .consumer, properties: properties, callbacks: callbacks)
             try client.subscribe(topics)
@@ -104,7 +102,7 @@ public final class KafkaConsumer: Sendable {
 
     /// Remembers an all-brokers-down report of the current handle of a member that had partitions.
     private static func noteBrokersDown(_ error: KafkaError, generation: Int, state: SharedState) {
-        guard error.code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue else { return }
+        guard error.isAllBrokersDown else { return }
         state.withLock { state in
             if state.generation == generation && state.hasBeenAssigned { state.brokersLost = true }
         }
@@ -148,50 +146,30 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Applies a rebalance on the polling thread and queues the matching event for the application.
-    private static func rebalance(handle: OpaquePointer, code: rd_kafka_resp_err_t, list: RDKafkaTopicPartitionList,
-                                  generation: Int, state: SharedState, logger: Logger) {
-        let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
-        let partitions = list.partitions
+    private static func rebalance(_ rebalance: RDKafkaRebalance, generation: Int, state: SharedState, logger: Logger) {
+        let partitions = rebalance.partitions
         guard state.withLock({ $0.generation == generation }) else {
             // A replaced handle leaving the group: let it finish, change nothing.
-            if code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS && !cooperative {
-                rd_kafka_assign(handle, list.pointer)
-            } else if cooperative {
-                if let error = code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? rd_kafka_incremental_assign(handle, list.pointer)
-                    : rd_kafka_incremental_unassign(handle, list.pointer) { rd_kafka_error_destroy(error) }
-            } else {
-                rd_kafka_assign(handle, nil)
-            }
+            rebalance.apply()
             return
         }
-        switch code {
-        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-            if cooperative {
-                if let error = rd_kafka_incremental_assign(handle, list.pointer) { rd_kafka_error_destroy(error) }
-            } else {
-                rd_kafka_assign(handle, list.pointer)
-            }
-            // librdkafka remembers an application pause across unassign/assign when a partition comes
-            // back to the same member; an assigned partition must start flowing, as the event promises.
-            rd_kafka_resume_partitions(handle, list.pointer)
+        switch rebalance.change {
+        case .assigned:
+            rebalance.take()
+            // An assigned partition must start flowing, as the event promises, even if this member had
+            // paused it before it was taken away.
+            rebalance.resumeListed()
             state.withLock { state in
-                if !cooperative { state.assigned = [] ; state.paused = [] }
+                if !rebalance.isCooperative { state.assigned = [] ; state.paused = [] }
                 state.assigned.formUnion(partitions)
                 if !partitions.isEmpty { state.hasBeenAssigned = true }
                 state.pendingEvents.append(.assigned(partitions))
             }
             logger.info("partitions assigned", metadata: ["partitions": "\(partitions.sorted())"])
-        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+        case .revoked:
             // Hand over cleanly: whatever was processed is committed before another member takes over.
-            let result = rd_kafka_commit(handle, nil, 0)
-            if result != RD_KAFKA_RESP_ERR_NO_ERROR && result != RD_KAFKA_RESP_ERR__NO_OFFSET {
-                logger.warning("commit before revoke failed: \(String(cString: rd_kafka_err2str(result)))")
-            }
-            if cooperative {
-                if let error = rd_kafka_incremental_unassign(handle, list.pointer) { rd_kafka_error_destroy(error) }
-            } else {
-                rd_kafka_assign(handle, nil)
-            }
+            if let error = rebalance.commitStored() { logger.warning("\(error.message)") }
+            rebalance.release()
             state.withLock { state in
                 state.assigned.subtract(partitions)
                 state.paused.subtract(partitions)
@@ -199,9 +177,9 @@ public final class KafkaConsumer: Sendable {
                 state.pendingEvents.append(.revoked(partitions))
             }
             logger.info("partitions revoked", metadata: ["partitions": "\(partitions.sorted())"])
-        default:
-            logger.error("rebalance error: \(String(cString: rd_kafka_err2str(code)))")
-            rd_kafka_assign(handle, nil)
+        case .failed(let error):
+            logger.error("\(error.message)")
+            rebalance.releaseAll()
             state.withLock { state in
                 let lost = Array(state.assigned)
                 state.assigned = []

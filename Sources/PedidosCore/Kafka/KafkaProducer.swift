@@ -1,4 +1,3 @@
-import CRDKafka
 import Dispatch
 import Logging
 import ServiceLifecycle

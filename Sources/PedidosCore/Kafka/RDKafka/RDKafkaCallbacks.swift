@@ -9,12 +9,12 @@ final class RDKafkaCallbacks: Sendable {
     /// Client-level errors. The flag is true for fatal errors (the handle is unusable afterwards).
     let onError: @Sendable (KafkaError, _ fatal: Bool) -> Void
     /// Consumer rebalances: called on the polling thread, which must (re)assign before returning.
-    let onRebalance: (@Sendable (OpaquePointer, rd_kafka_resp_err_t, RDKafkaTopicPartitionList) -> Void)?
+    let onRebalance: (@Sendable (RDKafkaRebalance) -> Void)?
 
     init(
         logger: Logger,
         onError: @escaping @Sendable (KafkaError, Bool) -> Void = { _, _ in },
-        onRebalance: (@Sendable (OpaquePointer, rd_kafka_resp_err_t, RDKafkaTopicPartitionList) -> Void)? = nil
+        onRebalance: (@Sendable (RDKafkaRebalance) -> Void)? = nil
     ) {
         self.logger = logger
         self.onError = onError
@@ -54,7 +54,8 @@ final class RDKafkaCallbacks: Sendable {
         if onRebalance != nil {
             rd_kafka_conf_set_rebalance_cb(config.pointer) { handle, code, partitions, opaque in
                 guard let handle, let partitions, let callbacks = RDKafkaCallbacks.from(opaque) else { return }
-                callbacks.onRebalance?(handle, code, RDKafkaTopicPartitionList(borrowing: partitions))
+                callbacks.onRebalance?(RDKafkaRebalance(handle: handle, code: code,
+                                                         list: RDKafkaTopicPartitionList(borrowing: partitions)))
             }
         }
         if deliveryReports {
