@@ -5,6 +5,7 @@ read exactly what arrived: envelope, decoded headers, decoded text body and the 
 
 Usage: smtp_server.py --host 127.0.0.1 --port 12525 --store .run/smtp/messages.jsonl
        [--tls-cert cert.pem --tls-key key.pem]  (offers STARTTLS)
+       [--implicit-tls]                         (with the certificate: TLS from the first byte, as SMTPS on 465)
        [--user U --password P]                  (requires AUTH PLAIN/LOGIN)
 """
 import argparse
@@ -45,7 +46,8 @@ class JsonLinesStore:
             "headers": {k: str(v) for k, v in message.items()},
             "subject": str(message.get("Subject", "")),
             "body": body,
-            "tls": session.ssl is not None,
+            # STARTTLS sets session.ssl; implicit TLS shows only on the transport.
+            "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
             "authenticated": bool(getattr(session, "authenticated", False)),
             "raw": raw.decode("utf-8", errors="replace"),
         }
@@ -75,20 +77,27 @@ def main():
     parser.add_argument("--store", required=True)
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
+    parser.add_argument("--implicit-tls", action="store_true")
     parser.add_argument("--user")
     parser.add_argument("--password")
     args = parser.parse_args()
 
+    if args.implicit_tls and not args.tls_cert:
+        parser.error("--implicit-tls needs --tls-cert and --tls-key")
     kwargs = {}
     if args.tls_cert:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.tls_cert, args.tls_key)
-        kwargs["tls_context"] = context
-        kwargs["require_starttls"] = True
+        if args.implicit_tls:
+            kwargs["ssl_context"] = context
+        else:
+            kwargs["tls_context"] = context
+            kwargs["require_starttls"] = True
     if args.user:
         kwargs["authenticator"] = make_authenticator(args.user, args.password or "")
         kwargs["auth_required"] = True
-        kwargs["auth_require_tls"] = bool(args.tls_cert)
+        # aiosmtpd counts only STARTTLS as TLS; under implicit TLS the whole connection already is.
+        kwargs["auth_require_tls"] = bool(args.tls_cert) and not args.implicit_tls
     else:
         kwargs["auth_require_tls"] = False
 

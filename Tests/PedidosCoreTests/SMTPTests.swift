@@ -365,6 +365,45 @@ struct SMTPTests {
         }
     }
 
+    @Test("SMTPS (TLS from the first byte) with AUTH delivers encrypted and authenticated over one connection")
+    func implicitTLSWithAuthentication() async throws {
+        try await TLSSMTPServer.with(user: "u", password: "p", implicitTLS: true) { server in
+            let configuration = try SMTPConfiguration(
+                url: "smtps://127.0.0.1:\(server.port)", username: "u", password: "p",
+                from: EmailAddress("pedidos@pedidos.test", displayName: "Pedidos"),
+                caFile: server.certificatePath, connectTimeout: .seconds(5), totalTimeout: .seconds(20)
+            )
+            #expect(configuration.tlsMode == .implicit)
+            let client = try SMTPClient(configuration: configuration)
+            let recipients = [uniqueAddress("smtps-1"), uniqueAddress("smtps-2")]
+            for recipient in recipients {
+                try await client.send(message(to: recipient, subject: "Tu pedido #8 fue entregado — ¡gracias!"))
+            }
+            for recipient in recipients {
+                let record = try #require(try await server.store.waitForMessages(to: recipient).first)
+                #expect(record.tls)
+                #expect(record.authenticated)
+                #expect(record.subject == "Tu pedido #8 fue entregado — ¡gracias!")
+            }
+            #expect(await client.statistics().connectionsOpened == 1)
+        }
+    }
+
+    @Test("A plain smtp:// client cannot talk to an SMTPS port: a clear error, nothing delivered")
+    func plainClientAgainstImplicitTLSFails() async throws {
+        try await TLSSMTPServer.with(user: "u", password: "p", implicitTLS: true) { server in
+            let configuration = try SMTPConfiguration(
+                url: "smtp://127.0.0.1:\(server.port)", from: EmailAddress("pedidos@pedidos.test"),
+                connectTimeout: .seconds(2), totalTimeout: .seconds(5)
+            )
+            let client = try SMTPClient(configuration: configuration)
+            let started = ContinuousClock.now
+            await #expect(throws: SMTPError.self) { try await client.send(message(to: uniqueAddress("smtps-plano"))) }
+            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(try server.store.all().isEmpty)
+        }
+    }
+
     @Test("After the server restarts, the kept handle reconnects and authenticates again by itself")
     func reconnectsAfterServerRestart() async throws {
         try await TLSSMTPServer.with(user: "u", password: "p") { server in

@@ -1,9 +1,11 @@
 import Foundation
 
-/// A private instance of `scripts/smtp_server.py` that offers STARTTLS with a fresh self-signed
-/// certificate for 127.0.0.1 and requires AUTH, with its own store in a temporary directory.
+/// A private instance of `scripts/smtp_server.py` that speaks TLS with a fresh self-signed certificate for
+/// 127.0.0.1 (STARTTLS, or implicit TLS as SMTPS does) and requires AUTH, with its own store in a
+/// temporary directory.
 ///
-/// Use `TLSSMTPServer.with(user:password:_:)`, which always stops the process and removes the files.
+/// Use `TLSSMTPServer.with(user:password:implicitTLS:_:)`, which always stops the process and removes
+/// the files.
 final class TLSSMTPServer {
     let port: Int
     let directory: URL
@@ -20,8 +22,10 @@ final class TLSSMTPServer {
     }
 
     /// Starts a server, runs `body`, then stops the server and removes its files whatever happened.
-    static func with<T>(user: String, password: String, _ body: (TLSSMTPServer) async throws -> T) async throws -> T {
-        let server = try await start(user: user, password: password)
+    static func with<T>(
+        user: String, password: String, implicitTLS: Bool = false, _ body: (TLSSMTPServer) async throws -> T
+    ) async throws -> T {
+        let server = try await start(user: user, password: password, implicitTLS: implicitTLS)
         do {
             let result = try await body(server)
             await server.shutDown()
@@ -41,7 +45,7 @@ final class TLSSMTPServer {
         self.logPath = logPath
     }
 
-    static func start(user: String, password: String) async throws -> TLSSMTPServer {
+    static func start(user: String, password: String, implicitTLS: Bool) async throws -> TLSSMTPServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pedidos-smtp-tls-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let cert = directory.appendingPathComponent("cert.pem").path
@@ -66,7 +70,7 @@ final class TLSSMTPServer {
         let arguments = [
             "--default-signal=TERM,INT", python, script, "--host", "127.0.0.1", "--port", String(port),
             "--store", storePath, "--tls-cert", cert, "--tls-key", key, "--user", user, "--password", password,
-        ]
+        ] + (implicitTLS ? ["--implicit-tls"] : [])
         let server = TLSSMTPServer(
             port: port, directory: directory, certificatePath: cert, store: MailStore(path: storePath),
             arguments: arguments, logPath: directory.appendingPathComponent("server.log").path
