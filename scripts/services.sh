@@ -79,11 +79,11 @@ case "$cmd" in
     procesamiento           http://127.0.0.1:$PROCESAMIENTO_PORT/asignacion  (demora: ${PEDIDOS_DELAY:-5s} por estado)
     registros               $SERVICE_DIR/*.log
 
-  Prueba:
-    curl -s -X POST http://127.0.0.1:$SOLICITUDES_PORT/pedidos -H 'Content-Type: application/json' \\
-         -d '{"nombre":"Macbook air M1","precio":759.000,"correo":"correopersonal@correo.com"}'
-    curl -s http://127.0.0.1:$NOTIFICACIONES_PORT/pedidos/1
-    curl -s http://127.0.0.1:$NOTIFICACIONES_PORT/pedidos/1/historial
+  Prueba (el id lo asigna solicitudes; se toma de la respuesta):
+    id=\$(curl -s -X POST http://127.0.0.1:$SOLICITUDES_PORT/pedidos -H 'Content-Type: application/json' \\
+         -d '{"nombre":"Macbook air M1","precio":759.000,"correo":"correopersonal@correo.com"}' | grep -o '"id":[0-9]*' | cut -d: -f2)
+    curl -s http://127.0.0.1:$NOTIFICACIONES_PORT/pedidos/\$id
+    curl -s http://127.0.0.1:$NOTIFICACIONES_PORT/pedidos/\$id/historial
 INFO
     ;;
   *) sed -n '2,11p' "$0"; exit 2 ;;
