@@ -232,6 +232,29 @@ struct NotificacionesTests {
         await pool.close()
     }
 
+    @Test("a lone transition is mailed on the recorder's wake-up, without another message or the outbox's fallback poll")
+    func loneTransitionIsMailedAtOnce() async throws {
+        let prefix = Support.uniquePrefix("lone")
+        // A fallback poll far beyond the deadline below: only the wake-up raised by the recorder's commit
+        // can get the mail out in time (it used to be raised only when a later batch completed).
+        let environment = try Support.environment(prefix: prefix, overrides: ["NOTIFICACIONES_OUTBOX_POLL": "10m"])
+        let id = Support.orderIDBase()
+        let recipient = Support.recipient("lone")
+        let pedido = Pedido(id: id, nombre: "Empanada de pino", precio: try Precio(literal: "3.50"), correo: recipient,
+                            estado: .recibido)
+        let producer = try Support.producer()
+        let pool = try Support.pool()
+        let app = try await buildNotificacionesApplication(environment: environment, logger: Support.logger)
+        try await app.test(.live) { client in
+            try await Support.publish(pedido, .recibido, at: Date(), topics: environment.topics, with: producer)
+            _ = try await Support.waitForHistorial(client, id: id, entries: 1, mailState: "enviado", timeout: .seconds(45))
+        }
+        let mails = try await Support.waitForAllSent(pool, orders: [id], expected: 1, recipient: recipient)
+        #expect(mails.map(\.subject) == ["Tu pedido #\(id) está recibido"])
+        await producer.close()
+        await pool.close()
+    }
+
     @Test("redelivered and late messages: one row per state, the state never moves back, no duplicate mail")
     func redeliveryAndLateMessages() async throws {
         let prefix = Support.uniquePrefix("redelivery")

@@ -58,6 +58,9 @@ final class RecorderEventBuffer: Sendable {
         }
     }
 
+    /// Whether no event is waiting to be taken.
+    var isEmpty: Bool { state.withLock { $0.events.isEmpty } }
+
     /// Waits for at least one event and returns up to `max` of them, in order; `nil` once finished.
     /// - Throws: the error the buffer was finished with.
     func take(max: Int) async throws -> [Event]? {

@@ -9,7 +9,8 @@ import ServiceLifecycle
 ///   recorder takes every message already fetched (up to `maxBatchSize`) and records them in one
 ///   transaction. Up to `pipelineDepth` transactions run at once (their order rows are locked in id
 ///   order, so they cannot deadlock); offsets are stored strictly in batch order, each batch only after
-///   it and every batch before it committed.
+///   it and every batch before it committed, and at the latest when nothing more is waiting to be read.
+///   Each commit that queued mails wakes the ``MailOutboxWorker`` at once.
 /// - **Poison messages**: a record that is not a valid order is logged with topic/partition/offset,
 ///   counted (`notificaciones_undecodable_messages_total`) and skipped (its offset is stored with the
 ///   batch), so it never blocks its partition. The same happens to a single order PostgreSQL rejects as
@@ -170,6 +171,12 @@ public struct TransitionRecorder: Service {
 
     /// The next events; when the buffer failed (Kafka), first finishes the batches in flight.
     private func next(from buffer: RecorderEventBuffer, finishing inFlight: inout [InFlightBatch]) async throws -> [RecorderEventBuffer.Event]? {
+        // Nothing more to read yet: finish the batches in flight now, so their offsets are stored without
+        // waiting for the next message (which may be a while away when traffic is light).
+        if !inFlight.isEmpty && buffer.isEmpty, await !complete(&inFlight, keeping: 0) {
+            await abandon(&inFlight)
+            return nil
+        }
         do {
             return try await buffer.take(max: settings.maxBatchSize)
         } catch {
@@ -201,7 +208,14 @@ public struct TransitionRecorder: Service {
         if !transitions.isEmpty {
             metrics.batchSize.record(transitions.count)
             let recorder = self
-            recording = Task { await recorder.recordRetrying(transitions, stop: stop) }
+            let outboxSignal = self.outboxSignal
+            recording = Task {
+                let outcome = await recorder.recordRetrying(transitions, stop: stop)
+                // The mails are in the outbox as soon as the transaction committed: wake the sender now,
+                // not when this batch's turn to store offsets comes.
+                if let outcome, outcome.recorded > 0 { outboxSignal.signal() }
+                return outcome
+            }
         }
         inFlight.append(InFlightBatch(messages: batch.map(\.message), recording: recording, started: .now))
         return await complete(&inFlight, keeping: settings.pipelineDepth - 1)
@@ -217,7 +231,6 @@ public struct TransitionRecorder: Service {
                 metrics.batchDuration.recordNanoseconds(MailOutboxWorker.nanoseconds(.now - oldest.started))
                 metrics.transitionsRecorded.increment(by: outcome.recorded)
                 metrics.duplicates.increment(by: outcome.duplicates)
-                if outcome.recorded > 0 { outboxSignal.signal() }
                 logger.debug("recorder: batch recorded", metadata: [
                     "messages": "\(oldest.messages.count)", "recorded": "\(outcome.recorded)",
                     "duplicates": "\(outcome.duplicates)",
