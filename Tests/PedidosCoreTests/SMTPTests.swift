@@ -341,15 +341,17 @@ struct SMTPTests {
 
     // MARK: - STARTTLS and AUTH against a private server
 
-    @Test("STARTTLS with AUTH and a trusted self-signed certificate delivers encrypted and authenticated")
-    func startTLSWithAuthentication() async throws {
-        try await TLSSMTPServer.with(user: "u", password: "p") { server in
+    @Test("TLS with AUTH and a trusted self-signed certificate delivers encrypted and authenticated over one connection",
+          arguments: [SMTPConfiguration.TLSMode.startTLS, .implicit])
+    func tlsWithAuthentication(mode: SMTPConfiguration.TLSMode) async throws {
+        let implicit = mode == .implicit
+        try await TLSSMTPServer.with(user: "u", password: "p", implicitTLS: implicit) { server in
             let configuration = try SMTPConfiguration(
-                url: "smtp://127.0.0.1:\(server.port)", username: "u", password: "p",
+                url: "\(implicit ? "smtps" : "smtp")://127.0.0.1:\(server.port)", username: "u", password: "p",
                 from: EmailAddress("pedidos@pedidos.test", displayName: "Pedidos"),
                 caFile: server.certificatePath, connectTimeout: .seconds(5), totalTimeout: .seconds(20)
             )
-            #expect(configuration.tlsMode == .startTLS)
+            #expect(configuration.tlsMode == mode)
             let client = try SMTPClient(configuration: configuration)
             let recipients = [uniqueAddress("tls-1"), uniqueAddress("tls-2")]
             for recipient in recipients {
@@ -360,30 +362,6 @@ struct SMTPTests {
                 #expect(record.tls)
                 #expect(record.authenticated)
                 #expect(record.subject == "Tu pedido #7 está en camino — ñandú €")
-            }
-            #expect(await client.statistics().connectionsOpened == 1)
-        }
-    }
-
-    @Test("SMTPS (TLS from the first byte) with AUTH delivers encrypted and authenticated over one connection")
-    func implicitTLSWithAuthentication() async throws {
-        try await TLSSMTPServer.with(user: "u", password: "p", implicitTLS: true) { server in
-            let configuration = try SMTPConfiguration(
-                url: "smtps://127.0.0.1:\(server.port)", username: "u", password: "p",
-                from: EmailAddress("pedidos@pedidos.test", displayName: "Pedidos"),
-                caFile: server.certificatePath, connectTimeout: .seconds(5), totalTimeout: .seconds(20)
-            )
-            #expect(configuration.tlsMode == .implicit)
-            let client = try SMTPClient(configuration: configuration)
-            let recipients = [uniqueAddress("smtps-1"), uniqueAddress("smtps-2")]
-            for recipient in recipients {
-                try await client.send(message(to: recipient, subject: "Tu pedido #8 fue entregado — ¡gracias!"))
-            }
-            for recipient in recipients {
-                let record = try #require(try await server.store.waitForMessages(to: recipient).first)
-                #expect(record.tls)
-                #expect(record.authenticated)
-                #expect(record.subject == "Tu pedido #8 fue entregado — ¡gracias!")
             }
             #expect(await client.statistics().connectionsOpened == 1)
         }
