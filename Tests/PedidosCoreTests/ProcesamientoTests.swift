@@ -13,7 +13,7 @@ struct PendingTransitionsTests {
     }
 
     @Test("a record due later than the horizon pauses its partition; due records are handed out in order")
-    func pauseAndDue() {
+    func pauseAndDue() throws {
         let now = Date()
         let pending = PendingTransitions(capacityPerPartition: 10, horizon: .milliseconds(100))
         #expect(pending.enqueue(entry(0, 0, dueIn: 1, now: now), now: now) == .queued(pause: true))
@@ -25,18 +25,19 @@ struct PendingTransitionsTests {
         #expect(early.nextWake == now.addingTimeInterval(0.05))
 
         let later = pending.takeWork(now: now.addingTimeInterval(1.05))
-        #expect(later.due[TopicPartition(topic: "t", partition: 0)]?.map(\.message.offset) == [0])
-        #expect(later.due[TopicPartition(topic: "t", partition: 1)]?.map(\.message.offset) == [0])
+        #expect(later.due[TopicPartition(topic: "t", partition: 0)]?.entries.map(\.message.offset) == [0])
+        #expect(later.due[TopicPartition(topic: "t", partition: 1)]?.entries.map(\.message.offset) == [0])
         // Partition 0's newest record is due within the horizon: resume it so the next ones are fetched early.
         #expect(later.resume == [TopicPartition(topic: "t", partition: 0)])
         // While a batch is in flight, the partition is not handed out again.
         #expect(pending.takeWork(now: now.addingTimeInterval(2)).due[TopicPartition(topic: "t", partition: 0)] == nil)
-        #expect(pending.finish(TopicPartition(topic: "t", partition: 0), completed: 1) == nil)
-        #expect(pending.takeWork(now: now.addingTimeInterval(2)).due[TopicPartition(topic: "t", partition: 0)]?.map(\.message.offset) == [1])
+        let batch = try #require(later.due[TopicPartition(topic: "t", partition: 0)])
+        #expect(pending.finish(batch, completed: 1) == nil)
+        #expect(pending.takeWork(now: now.addingTimeInterval(2)).due[TopicPartition(topic: "t", partition: 0)]?.entries.map(\.message.offset) == [1])
     }
 
     @Test("a full queue drops records and asks for a seek back to the first dropped offset once drained")
-    func overflowSeeksBack() {
+    func overflowSeeksBack() throws {
         let now = Date()
         let pending = PendingTransitions(capacityPerPartition: 2, horizon: .milliseconds(100))
         _ = pending.enqueue(entry(0, 0, dueIn: 0, now: now), now: now)
@@ -44,10 +45,32 @@ struct PendingTransitionsTests {
         #expect(pending.enqueue(entry(0, 2, dueIn: 0, now: now), now: now) == .dropped(pause: true))
         #expect(pending.enqueue(entry(0, 3, dueIn: 0, now: now), now: now) == .dropped(pause: false))
         let work = pending.takeWork(now: now)
-        #expect(work.due[TopicPartition(topic: "t", partition: 0)]?.count == 2)
+        let batch = try #require(work.due[TopicPartition(topic: "t", partition: 0)])
+        #expect(batch.entries.count == 2)
         #expect(work.resume.isEmpty)
-        #expect(pending.finish(TopicPartition(topic: "t", partition: 0), completed: 2) == 2)
+        #expect(pending.finish(batch, completed: 2) == 2)
         #expect(pending.takeWork(now: now).resume == [TopicPartition(topic: "t", partition: 0)])
+    }
+
+    @Test("a batch that outlives its partition (revoked, then assigned back) leaves the new queue alone")
+    func batchOfARevokedPartition() throws {
+        let now = Date()
+        let pending = PendingTransitions(capacityPerPartition: 10, horizon: .milliseconds(100))
+        let partition = TopicPartition(topic: "t", partition: 0)
+        _ = pending.enqueue(entry(0, 5, dueIn: 0, now: now), now: now)
+        let stale = try #require(pending.takeWork(now: now).due[partition])
+
+        // Revoked while the batch is being published, then assigned back: the records from the
+        // committed offset on are fetched again into a new queue.
+        pending.drop([partition])
+        _ = pending.enqueue(entry(0, 5, dueIn: 0, now: now), now: now)
+        _ = pending.enqueue(entry(0, 6, dueIn: 0, now: now), now: now)
+
+        #expect(pending.finish(stale, completed: 1) == nil)
+        let fresh = try #require(pending.takeWork(now: now).due[partition])
+        #expect(fresh.entries.map(\.message.offset) == [5, 6])
+        #expect(fresh.epoch != stale.epoch)
+        #expect(pending.depths[partition] == 2)
     }
 
     @Test("durations parse from the environment's notation")

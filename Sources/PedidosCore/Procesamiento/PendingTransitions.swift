@@ -21,14 +21,24 @@ final class PendingTransitions: Sendable {
         let due: Date
     }
 
+    /// Due entries of one partition, handed out to be published; ``finish(_:)`` gives the partition back.
+    struct Batch: Sendable {
+        let partition: TopicPartition
+        let entries: [Entry]
+        /// Which life of the partition's queue the batch came from: a batch that outlives its partition
+        /// (revoked, then perhaps assigned back with a new queue) must not touch the new queue.
+        let epoch: UInt64
+    }
+
     /// What the dispatcher should do next.
     struct Work: Sendable {
-        var due: [TopicPartition: [Entry]] = [:]
+        var due: [TopicPartition: Batch] = [:]
         var resume: [TopicPartition] = []
         var nextWake: Date?
     }
 
     private struct PartitionQueue {
+        let epoch: UInt64
         var entries: [Entry] = []
         var head = 0
         var inFlight = false
@@ -51,6 +61,7 @@ final class PendingTransitions: Sendable {
     }
 
     private let state = Mutex<[TopicPartition: PartitionQueue]>([:])
+    private let epochs = Atomic<UInt64>(0)
     let capacityPerPartition: Int
     let horizon: Duration
 
@@ -72,7 +83,7 @@ final class PendingTransitions: Sendable {
     func enqueue(_ entry: Entry, now: Date, pause: (TopicPartition) -> Void = { _ in }) -> EnqueueResult {
         state.withLock { queues in
             let partition = entry.message.topicPartition
-            var queue = queues[partition] ?? PartitionQueue()
+            var queue = queues[partition] ?? PartitionQueue(epoch: epochs.add(1, ordering: .relaxed).newValue)
             defer { queues[partition] = queue }
             if queue.seekTo != nil || queue.count >= capacityPerPartition {
                 queue.seekTo = min(queue.seekTo ?? entry.message.offset, entry.message.offset)
@@ -105,7 +116,8 @@ final class PendingTransitions: Sendable {
                         dueCount += 1
                     }
                     if dueCount > 0 {
-                        work.due[partition] = Array(queue.entries[queue.head..<(queue.head + dueCount)])
+                        work.due[partition] = Batch(partition: partition, entries: Array(queue.entries[queue.head..<(queue.head + dueCount)]),
+                                                    epoch: queue.epoch)
                         queue.inFlight = true
                     } else if let first = queue.first {
                         wake(at: first.due)
@@ -127,12 +139,13 @@ final class PendingTransitions: Sendable {
         }
     }
 
-    /// Marks the first `count` entries of a partition's batch done (they were acknowledged downstream)
-    /// and releases the partition for the next batch. Returns the offset to seek to before resuming,
-    /// if the queue overflowed and is now empty.
-    func finish(_ partition: TopicPartition, completed count: Int) -> Int64? {
+    /// Marks the first `count` entries of `batch` done (they were acknowledged downstream) and releases
+    /// the partition for the next batch. Returns the offset to seek to before resuming, if the queue
+    /// overflowed and is now empty. A batch whose partition was revoked meanwhile changes nothing.
+    func finish(_ batch: Batch, completed count: Int) -> Int64? {
         state.withLock { queues in
-            guard var queue = queues[partition] else { return nil }
+            let partition = batch.partition
+            guard var queue = queues[partition], queue.epoch == batch.epoch else { return nil }
             queue.popFirst(count)
             queue.inFlight = false
             var seek: Int64?

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 
 /// One stateless procesamiento worker for one state topic: it moves each order to the next state once
 /// the order has spent `delay` in this one (record timestamp + delay), then commits.
@@ -22,6 +23,8 @@ public final class ProcessingStage: Service, Sendable {
     let pending: PendingTransitions
     let logger: Logger
     let wakeUp = WakeSignal()
+    /// Consecutive failed publish batches (broker trouble), for the backoff.
+    let publishFailures = Atomic<Int>(0)
     let metrics: StageMetrics
 
     /// - Parameters:
@@ -110,36 +113,57 @@ public final class ProcessingStage: Service, Sendable {
 
     // MARK: Dispatcher
 
+    /// Hands each partition's due records to a task of their own as soon as they are due: a partition
+    /// waiting for the broker's acknowledgement never holds back another one. A partition is worked on
+    /// by one task at a time (its records are published and their offsets stored in order); when the
+    /// task ends, the dispatcher looks again at once.
     private func dispatch() async {
-        var failures = 0
-        while !Task.isCancelled {
-            let now = Date()
-            let consumer = self.consumer
-            let work = pending.takeWork(now: now) { try? consumer.resume($0) }
-            metrics.queued.record(pending.depths.values.reduce(0, +))
-            if work.due.isEmpty {
-                await wakeUp.wait(until: work.nextWake)
-                continue
-            }
-            let allSucceeded = await withTaskGroup(of: Bool.self) { group in
-                for (partition, entries) in work.due {
-                    group.addTask { await self.advance(partition, entries) }
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                let consumer = self.consumer
+                let work = pending.takeWork(now: Date()) { try? consumer.resume($0) }
+                metrics.queued.record(pending.depths.values.reduce(0, +))
+                for batch in work.due.values {
+                    group.addTask { await self.advance(batch) }
                 }
-                return await group.reduce(true) { $0 && $1 }
-            }
-            if allSucceeded {
-                failures = 0
-            } else {
-                // Broker trouble: back off (capped) instead of spinning; the records stay queued.
-                failures += 1
-                try? await Task.sleep(for: .milliseconds(min(2000, 50 << min(failures, 6))))
+                if work.due.isEmpty { await wakeUp.wait(until: work.nextWake) }
             }
         }
     }
 
-    /// Publishes the next state of each due entry of one partition (pipelined, in order), then stores the
-    /// offset of the longest acknowledged prefix. Returns false if something failed (it will be retried).
-    private func advance(_ partition: TopicPartition, _ entries: [PendingTransitions.Entry]) async -> Bool {
+    /// Publishes the next state of each due entry of one partition (pipelined, in order), stores the
+    /// offset of the longest acknowledged prefix, and gives the partition back to the dispatcher. After a
+    /// failure (broker trouble) it first backs off, capped, so that the records left are retried without
+    /// spinning.
+    private func advance(_ batch: PendingTransitions.Batch) async {
+        let (partition, entries) = (batch.partition, batch.entries)
+        let completed = await publish(entries)
+        if completed > 0 {
+            let last = entries[completed - 1]
+            do {
+                try consumer.storeOffset(last.message)
+            } catch {
+                // The partition was revoked meanwhile: its new owner re-reads these records.
+                logger.info("offset not stored (partition revoked?)", metadata: ["partition": "\(partition)", "error": "\(error)"])
+            }
+        }
+        if completed < entries.count {
+            let failed = publishFailures.add(1, ordering: .relaxed).newValue
+            try? await Task.sleep(for: .milliseconds(min(2000, 50 << min(failed, 6))))
+        } else {
+            publishFailures.store(0, ordering: .relaxed)
+        }
+        if let seekTo = pending.finish(batch, completed: completed) {
+            do { try await consumer.seek(partition, to: seekTo) } catch {
+                logger.error("seek after overflow failed", metadata: ["partition": "\(partition)", "error": "\(error)"])
+            }
+        }
+        wakeUp.signal()
+    }
+
+    /// Publishes the next state of `entries` concurrently and returns how many of them, from the first
+    /// on, were acknowledged (undecodable entries count as done).
+    private func publish(_ entries: [PendingTransitions.Entry]) async -> Int {
         let firedAt = Date()
         let results = await withTaskGroup(of: (Int, Bool).self) { group in
             for (index, entry) in entries.enumerated() {
@@ -161,25 +185,11 @@ public final class ProcessingStage: Service, Sendable {
             return ok
         }
         let completed = results.firstIndex(of: false) ?? entries.count
-        if completed > 0 {
-            let last = entries[completed - 1]
-            do {
-                try consumer.storeOffset(last.message)
-            } catch {
-                // The partition was revoked meanwhile: its new owner re-reads these records.
-                logger.info("offset not stored (partition revoked?)", metadata: ["partition": "\(partition)", "error": "\(error)"])
-            }
-            for entry in entries[..<completed] where entry.pedido != nil {
-                metrics.produced.increment()
-                metrics.lateness.recordNanoseconds(max(0, Int64(firedAt.timeIntervalSince(entry.due) * 1e9)))
-            }
+        for entry in entries[..<completed] where entry.pedido != nil {
+            metrics.produced.increment()
+            metrics.lateness.recordNanoseconds(max(0, Int64(firedAt.timeIntervalSince(entry.due) * 1e9)))
         }
-        if let seekTo = pending.finish(partition, completed: completed) {
-            do { try await consumer.seek(partition, to: seekTo) } catch {
-                logger.error("seek after overflow failed", metadata: ["partition": "\(partition)", "error": "\(error)"])
-            }
-        }
-        return completed == entries.count
+        return completed
     }
 
     private func reportLag() async {
