@@ -346,7 +346,7 @@ struct NotificacionesTests {
                 let problem = try Support.json(response)
                 #expect(problem["status"] == .number("404"))
                 #expect(problem["title"] == .string("Pedido no encontrado"))
-                #expect(problem["detail"] == .string("No existe ningún pedido con id \(unknown)."))
+                #expect(problem["detail"] == .string("No hay ningún pedido con id \(unknown) registrado. Un pedido recién aceptado aparece en cuanto se registra su estado recibido (normalmente en menos de un segundo)."))
             }
             for bad in ["abc", "0", "-3", "1.5", "99999999999999999999", "9223372036854775808", "+5", "1e3", "%20"] {
                 for path in ["/pedidos/\(bad)", "/pedidos/\(bad)/historial"] {

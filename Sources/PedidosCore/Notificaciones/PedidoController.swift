@@ -51,7 +51,7 @@ public struct PedidoController<Context: RequestContext>: Sendable {
         guard let body else {
             return try ProblemDetails(
                 status: .notFound, title: "Pedido no encontrado",
-                detail: "No existe ningún pedido con id \(id)."
+                detail: "No hay ningún pedido con id \(id) registrado. Un pedido recién aceptado aparece en cuanto se registra su estado recibido (normalmente en menos de un segundo)."
             ).response(from: request, context: context)
         }
         return try JSONResponse(body: body).response(from: request, context: context)
