@@ -18,21 +18,17 @@ struct NotificacionesFaultTests {
 
     @Test("SMTP down: transitions are still recorded and answered, mails wait; back up: each mail arrives once")
     func smtpDown() async throws {
-        let prefix = Support.uniquePrefix("smtpdown")
-        let environment = try Support.environment(prefix: prefix)
-        let topics = environment.topics
-        let id = Support.orderIDBase()
-        let recipient = Support.recipient("smtpdown")
-        let pedido = Pedido(id: id, nombre: "Lasaña", precio: try Precio(literal: "99.990"), correo: recipient, estado: .recibido)
-        let producer = try Support.producer()
-        let pool = try Support.pool()
+        let scenario = try NotificacionesScenario("smtpdown")
+        let (recipient, pool) = (scenario.recipient, scenario.pool)
+        let pedido = try scenario.pedido(nombre: "Lasaña", precio: "99.990")
+        let id = pedido.id
 
-        let app = try await buildNotificacionesApplication(environment: environment, logger: Support.logger)
+        let app = try await scenario.application()
         try TestEnvironment.infra("down", "smtp")
         do {
             try await app.test(.live) { client in
                 let clock = ContinuousClock()
-                for estado in Estado.allCases { try await Support.publish(pedido, estado, at: Date(), topics: topics, with: producer) }
+                try await scenario.publishEveryState(of: pedido)
 
                 // Kafka consumption does not wait for the mails: the order is current and all four are recorded.
                 let historial = try await Support.waitForHistorial(client, id: id, entries: 4, mailState: "pendiente")
@@ -51,7 +47,7 @@ struct NotificacionesFaultTests {
 
                 try TestEnvironment.infra("up", "smtp")
                 let backUp = clock.now
-                let mails = try await Support.waitForAllSent(pool, orders: [id], expected: 4, recipient: recipient, timeout: .seconds(30))
+                let mails = try await scenario.waitForAllSent([id], expected: 4, timeout: .seconds(30))
                 // The retry delay is capped at ~5 s, so a recovered server is drained quickly.
                 #expect(clock.now - backUp < .seconds(15))
                 #expect(mails.count == 4)
@@ -69,34 +65,24 @@ struct NotificacionesFaultTests {
         }
         // Nothing more arrives later (each row is marked sent).
         #expect(try MailStore.shared().messages(to: recipient).count == 4)
-        await producer.close()
-        await pool.close()
+        await scenario.close()
     }
 
     @Test("PostgreSQL killed while records arrive: once it is back every transition is recorded exactly once")
     func postgresKilled() async throws {
-        let prefix = Support.uniquePrefix("pgkill")
-        let environment = try Support.environment(prefix: prefix)
-        let topics = environment.topics
-        let base = Support.orderIDBase()
-        let recipient = Support.recipient("pgkill")
-        let pedidos = try (0..<6).map { index in
-            Pedido(id: base + Int64(index), nombre: "Pedido \(index)", precio: try Precio(literal: "\(index).5"),
-                   correo: recipient, estado: .recibido)
-        }
-        let producer = try Support.producer()
+        let scenario = try NotificacionesScenario("pgkill")
+        let pedidos = try (0..<6).map { index in try scenario.pedido(Int64(index), nombre: "Pedido \(index)", precio: "\(index).5") }
 
-        let app = try await buildNotificacionesApplication(environment: environment, logger: Support.logger)
-        try await app.test(.live) { client in
+        try await scenario.application().test(.live) { client in
             // The first order goes through while PostgreSQL is up.
-            for estado in Estado.allCases { try await Support.publish(pedidos[0], estado, at: Date(), topics: topics, with: producer) }
+            try await scenario.publishEveryState(of: pedidos[0])
             _ = try await Support.waitForHistorial(client, id: pedidos[0].id, entries: 4, mailState: "enviado")
 
             // The others arrive while PostgreSQL is killed (some before, most during the outage).
             let publishing = Task {
                 for pedido in pedidos.dropFirst() {
                     for estado in Estado.allCases {
-                        try await Support.publish(pedido, estado, at: Date(), topics: topics, with: producer)
+                        try await scenario.publish(pedido, estado)
                         try await Task.sleep(for: .milliseconds(40))
                     }
                 }
@@ -131,43 +117,34 @@ struct NotificacionesFaultTests {
                 #expect(historial["estado"] == .string("finalizado"))
             }
         }
-        let pool = try Support.pool()
         for pedido in pedidos {
-            #expect(try await Support.transitionCounts(pool, id: pedido.id)
-                    == Dictionary(uniqueKeysWithValues: Estado.allCases.map { ($0.rawValue, 1) }))
+            #expect(try await scenario.transitionCounts(pedido.id) == NotificacionesScenario.oneRowPerState)
         }
-        let mails = try await Support.waitForAllSent(pool, orders: pedidos.map(\.id), expected: 24, recipient: recipient)
+        let mails = try await scenario.waitForAllSent(pedidos.map(\.id), expected: 24)
         #expect(mails.count == 24)
         #expect(Set(mails.compactMap { $0.header("Message-ID") }).count == 24)
-        await producer.close()
-        await pool.close()
+        await scenario.close()
     }
 
     @Test("a graceful shutdown while PostgreSQL is down is prompt, and the next instance records everything once")
     func shutdownWhilePostgresDown() async throws {
-        let prefix = Support.uniquePrefix("pgshutdown")
-        let environment = try Support.environment(prefix: prefix)
-        let topics = environment.topics
-        let id = Support.orderIDBase()
-        let recipient = Support.recipient("pgshutdown")
-        let pedido = Pedido(id: id, nombre: "Ñoquis", precio: try Precio(literal: "7.000"), correo: recipient, estado: .recibido)
-        let producer = try Support.producer()
+        let scenario = try NotificacionesScenario("pgshutdown")
+        let pedido = try scenario.pedido(nombre: "Ñoquis", precio: "7.000")
+        let id = pedido.id
         let clock = ContinuousClock()
 
-        let app1 = try await buildNotificacionesApplication(environment: environment, logger: Support.logger)
+        let app1 = try await scenario.application()
         let closing: ContinuousClock.Instant
         do {
             closing = try await app1.test(.live) { client in
-                try await Support.publish(pedido, .recibido, at: Date(), topics: topics, with: producer)
+                try await scenario.publish(pedido, .recibido)
                 _ = try await Support.waitForHistorial(client, id: id, entries: 1, mailState: "enviado")
                 let postmaster = Self.embeddedPostmasterPID()
                 try TestEnvironment.infra("kill", "postgres")
                 if let postmaster {
                     try await waitUntil("the killed postmaster to be reaped", timeout: .seconds(30)) { kill(postmaster, 0) != 0 }
                 }
-                for estado in Estado.allCases.dropFirst() {
-                    try await Support.publish(pedido, estado, at: Date(), topics: topics, with: producer)
-                }
+                for estado in Estado.allCases.dropFirst() { try await scenario.publish(pedido, estado) }
                 // The recorder is now retrying a batch it cannot write.
                 let retries = Support.metric("notificaciones_record_retries_total")
                 try await waitUntil("the recorder retrying", timeout: .seconds(30)) {
@@ -183,17 +160,14 @@ struct NotificacionesFaultTests {
         #expect(clock.now - closing < .seconds(15))
         try await PostgresFaultTests.startPostgres()
 
-        let app2 = try await buildNotificacionesApplication(environment: environment, logger: Support.logger)
-        try await app2.test(.live) { client in
+        try await scenario.application().test(.live) { client in
             let historial = try await Support.waitForHistorial(client, id: id, entries: 4, mailState: "enviado", timeout: .seconds(90))
             #expect(historial["estado"] == .string("finalizado"))
         }
-        let pool = try Support.pool()
-        #expect(try await Support.transitionCounts(pool, id: id) == Dictionary(uniqueKeysWithValues: Estado.allCases.map { ($0.rawValue, 1) }))
-        let mails = try await Support.waitForAllSent(pool, orders: [id], expected: 4, recipient: recipient)
+        #expect(try await scenario.transitionCounts(id) == NotificacionesScenario.oneRowPerState)
+        let mails = try await scenario.waitForAllSent([id], expected: 4)
         #expect(mails.count == 4)
-        await producer.close()
-        await pool.close()
+        await scenario.close()
     }
 
     /// The PID of the embedded server's postmaster (first line of `postmaster.pid`), if there is one.

@@ -148,26 +148,18 @@ struct NotificacionesTests {
 
     @Test("four transitions: GET shows the furthest state, historial has the four record timestamps, four Spanish mails")
     func fourTransitions() async throws {
-        let prefix = Support.uniquePrefix("four")
-        let environment = try Support.environment(prefix: prefix)
-        let topics = environment.topics
-        let id = Support.orderIDBase()
-        let recipient = Support.recipient("four")
-        let pedido = Pedido(id: id, nombre: "Pizza «napolitana» con ñ", precio: try Precio(literal: "759.000"),
-                            correo: recipient, estado: .recibido)
+        let scenario = try NotificacionesScenario("four")
+        let (prefix, recipient) = (scenario.prefix, scenario.recipient)
+        let pedido = try scenario.pedido(nombre: "Pizza «napolitana» con ñ", precio: "759.000")
+        let id = pedido.id
         let base = Support.nowMilliseconds()
         let times: [Estado: Date] = [
             .recibido: Support.timestamp(base), .preparando: Support.timestamp(base, plus: 5_123),
             .entregando: Support.timestamp(base, plus: 10_250), .finalizado: Support.timestamp(base, plus: 15_377),
         ]
-        let producer = try Support.producer()
-        let pool = try Support.pool()
 
-        let app = try await buildNotificacionesApplication(environment: environment, logger: Support.logger)
-        try await app.test(.live) { client in
-            for estado in Estado.allCases {
-                try await Support.publish(pedido, estado, at: times[estado]!, topics: topics, with: producer)
-            }
+        try await scenario.application().test(.live) { client in
+            for estado in Estado.allCases { try await scenario.publish(pedido, estado, at: times[estado]!) }
             let historial = try await Support.waitForHistorial(client, id: id, entries: 4, mailState: "enviado")
 
             // GET /pedidos/:id: exactly the five fields, in order, precio as sent.
@@ -198,7 +190,7 @@ struct NotificacionesTests {
             }
 
             // Exactly four mails, one per state, with Spanish subject and body and deterministic Message-IDs.
-            let mails = try await Support.waitForAllSent(pool, orders: [id], expected: 4, recipient: recipient)
+            let mails = try await scenario.waitForAllSent([id], expected: 4)
             #expect(mails.count == 4)
             for estado in Estado.allCases {
                 let matching = mails.filter { $0.subject == "Tu pedido #\(id) está \(estado.rawValue)" }
@@ -228,55 +220,41 @@ struct NotificacionesTests {
                     .contains("notificaciones_consumer_lag{topic=\"\(prefix)finalizado\"")
             }
         }
-        await producer.close()
-        await pool.close()
+        await scenario.close()
     }
 
     @Test("a lone transition is mailed on the recorder's wake-up, without another message or the outbox's fallback poll")
     func loneTransitionIsMailedAtOnce() async throws {
-        let prefix = Support.uniquePrefix("lone")
         // A fallback poll far beyond the deadline below: only the wake-up raised by the recorder's commit
         // can get the mail out in time (it used to be raised only when a later batch completed).
-        let environment = try Support.environment(prefix: prefix, overrides: ["NOTIFICACIONES_OUTBOX_POLL": "10m"])
-        let id = Support.orderIDBase()
-        let recipient = Support.recipient("lone")
-        let pedido = Pedido(id: id, nombre: "Empanada de pino", precio: try Precio(literal: "3.50"), correo: recipient,
-                            estado: .recibido)
-        let producer = try Support.producer()
-        let pool = try Support.pool()
-        let app = try await buildNotificacionesApplication(environment: environment, logger: Support.logger)
-        try await app.test(.live) { client in
-            try await Support.publish(pedido, .recibido, at: Date(), topics: environment.topics, with: producer)
-            _ = try await Support.waitForHistorial(client, id: id, entries: 1, mailState: "enviado", timeout: .seconds(45))
+        let scenario = try NotificacionesScenario("lone", overrides: ["NOTIFICACIONES_OUTBOX_POLL": "10m"])
+        let pedido = try scenario.pedido(nombre: "Empanada de pino", precio: "3.50")
+        try await scenario.application().test(.live) { client in
+            try await scenario.publish(pedido, .recibido)
+            _ = try await Support.waitForHistorial(client, id: pedido.id, entries: 1, mailState: "enviado", timeout: .seconds(45))
         }
-        let mails = try await Support.waitForAllSent(pool, orders: [id], expected: 1, recipient: recipient)
-        #expect(mails.map(\.subject) == ["Tu pedido #\(id) está recibido"])
-        await producer.close()
-        await pool.close()
+        let mails = try await scenario.waitForAllSent([pedido.id], expected: 1)
+        #expect(mails.map(\.subject) == ["Tu pedido #\(pedido.id) está recibido"])
+        await scenario.close()
     }
 
     @Test("redelivered and late messages: one row per state, the state never moves back, no duplicate mail")
     func redeliveryAndLateMessages() async throws {
-        let prefix = Support.uniquePrefix("redelivery")
-        let environment = try Support.environment(prefix: prefix)
-        let topics = environment.topics
-        let id = Support.orderIDBase()
-        let recipient = Support.recipient("redelivery")
-        let pedido = Pedido(id: id, nombre: "Empanadas", precio: try Precio(literal: "12.50"), correo: recipient, estado: .recibido)
+        let scenario = try NotificacionesScenario("redelivery")
+        let prefix = scenario.prefix
+        let pedido = try scenario.pedido(nombre: "Empanadas", precio: "12.50")
+        let id = pedido.id
         let base = Support.nowMilliseconds()
-        let producer = try Support.producer()
-        let pool = try Support.pool()
 
-        let app = try await buildNotificacionesApplication(environment: environment, logger: Support.logger)
-        try await app.test(.live) { client in
+        try await scenario.application().test(.live) { client in
             // The same record published twice, the states out of order, and a late preparando after entregando.
-            try await Support.publish(pedido, .recibido, at: Support.timestamp(base), topics: topics, with: producer)
-            try await Support.publish(pedido, .recibido, at: Support.timestamp(base), topics: topics, with: producer)
-            try await Support.publish(pedido, .entregando, at: Support.timestamp(base, plus: 2_000), topics: topics, with: producer)
-            try await Support.publish(pedido, .preparando, at: Support.timestamp(base, plus: 1_000), topics: topics, with: producer)
+            try await scenario.publish(pedido, .recibido, at: Support.timestamp(base))
+            try await scenario.publish(pedido, .recibido, at: Support.timestamp(base))
+            try await scenario.publish(pedido, .entregando, at: Support.timestamp(base, plus: 2_000))
+            try await scenario.publish(pedido, .preparando, at: Support.timestamp(base, plus: 1_000))
             _ = try await Support.waitForHistorial(client, id: id, entries: 3, mailState: "enviado")
-            try await Support.publish(pedido, .preparando, at: Support.timestamp(base, plus: 3_000), topics: topics, with: producer)
-            try await Support.publish(pedido, .entregando, at: Support.timestamp(base, plus: 4_000), topics: topics, with: producer)
+            try await scenario.publish(pedido, .preparando, at: Support.timestamp(base, plus: 3_000))
+            try await scenario.publish(pedido, .entregando, at: Support.timestamp(base, plus: 4_000))
 
             // Wait until every copy was consumed, then look.
             try await waitUntil("all six records consumed", timeout: .seconds(30)) {
@@ -286,7 +264,7 @@ struct NotificacionesTests {
             }
             let response = try await Support.get(client, "/pedidos/\(id)")
             #expect(try Support.json(response)["estado"] == .string("entregando"))
-            #expect(try await Support.transitionCounts(pool, id: id) == ["recibido": 1, "preparando": 1, "entregando": 1])
+            #expect(try await scenario.transitionCounts(id) == ["recibido": 1, "preparando": 1, "entregando": 1])
 
             let historial = try Support.json(try await Support.get(client, "/pedidos/\(id)/historial"))
             guard case .array(let entries)? = historial["historial"] else { Issue.record("no historial"); return }
@@ -295,26 +273,21 @@ struct NotificacionesTests {
                 .string(Support.iso(Support.timestamp(base))), .string(Support.iso(Support.timestamp(base, plus: 1_000))),
                 .string(Support.iso(Support.timestamp(base, plus: 2_000))),
             ])
-            let mails = try await Support.waitForAllSent(pool, orders: [id], expected: 3, recipient: recipient)
+            let mails = try await scenario.waitForAllSent([id], expected: 3)
             #expect(mails.count == 3)
             #expect(Set(mails.map(\.subject)).count == 3)
         }
-        await producer.close()
-        await pool.close()
+        await scenario.close()
     }
 
     @Test("a record that is not a valid order is counted and skipped without blocking its partition")
     func poisonMessages() async throws {
-        let prefix = Support.uniquePrefix("poison")
-        let environment = try Support.environment(prefix: prefix)
-        let topics = environment.topics
-        let id = Support.orderIDBase()
-        let recipient = Support.recipient("poison")
-        let pedido = Pedido(id: id, nombre: "Sopa", precio: try Precio(literal: "3"), correo: recipient, estado: .recibido)
-        let producer = try Support.producer()
+        let scenario = try NotificacionesScenario("poison")
+        let (prefix, topics, producer) = (scenario.prefix, scenario.topics, scenario.producer)
+        let pedido = try scenario.pedido(nombre: "Sopa", precio: "3")
+        let id = pedido.id
 
-        let app = try await buildNotificacionesApplication(environment: environment, logger: Support.logger)
-        try await app.test(.live) { client in
+        try await scenario.application().test(.live) { client in
             let key = String(id)
             // Same key as the valid order, so the same partition, before it.
             try await producer.send(KafkaProducerRecord(topic: topics.topic(for: .recibido), key: key, value: "esto no es JSON"))
@@ -322,7 +295,7 @@ struct NotificacionesTests {
                                                         value: pedido.with(estado: .preparando).json))
             try await producer.send(KafkaProducerRecord(topic: topics.topic(for: .recibido), key: key,
                                                         value: #"{"id":\#(id + 1),"nombre":"x\u0000y","precio":1,"correo":"a@b.c","estado":"recibido"}"#))
-            try await Support.publish(pedido, .recibido, at: Date(), topics: topics, with: producer)
+            try await scenario.publish(pedido, .recibido)
 
             try await waitUntil("the valid order behind the poison records", timeout: .seconds(60), poll: .milliseconds(100)) {
                 try await Support.get(client, "/pedidos/\(id)").status == .ok
@@ -330,7 +303,7 @@ struct NotificacionesTests {
             #expect(Support.metric("notificaciones_undecodable_messages_total", labels: "topic=\"\(prefix)recibido\"") == 3)
             #expect(Support.metric("notificaciones_messages_consumed_total", labels: "topic=\"\(prefix)recibido\"") == 4)
         }
-        await producer.close()
+        await scenario.close()
     }
 
     @Test("GET answers 400 for ids that are not positive integers and 404 for unknown orders, as problem JSON")
@@ -369,42 +342,33 @@ struct NotificacionesTests {
 
     @Test("a restarted service resumes from the committed offsets: no record read twice, no duplicate mail")
     func restartResumesFromCommittedOffsets() async throws {
-        let prefix = Support.uniquePrefix("restart")
-        let environment = try Support.environment(prefix: prefix)
-        let topics = environment.topics
-        let base = Support.orderIDBase()
-        let recipient = Support.recipient("restart")
-        let first = Pedido(id: base, nombre: "Primero", precio: try Precio(literal: "1.0"), correo: recipient, estado: .recibido)
-        let second = Pedido(id: base + 1, nombre: "Segundo", precio: try Precio(literal: "2.00"), correo: recipient, estado: .recibido)
-        let producer = try Support.producer()
-        let pool = try Support.pool()
+        let scenario = try NotificacionesScenario("restart")
+        let first = try scenario.pedido(0, nombre: "Primero", precio: "1.0")
+        let second = try scenario.pedido(1, nombre: "Segundo", precio: "2.00")
 
-        let app1 = try await buildNotificacionesApplication(environment: environment, logger: Support.logger)
-        try await app1.test(.live) { client in
-            for estado in Estado.allCases { try await Support.publish(first, estado, at: Date(), topics: topics, with: producer) }
+        try await scenario.application().test(.live) { client in
+            try await scenario.publishEveryState(of: first)
             _ = try await Support.waitForHistorial(client, id: first.id, entries: 4, mailState: "enviado")
         }
         // The first instance closed its consumer: offsets committed, group left.
 
-        let app2 = try await buildNotificacionesApplication(environment: environment, logger: Support.logger)
-        try await app2.test(.live) { client in
-            for estado in Estado.allCases { try await Support.publish(second, estado, at: Date(), topics: topics, with: producer) }
+        try await scenario.application().test(.live) { client in
+            try await scenario.publishEveryState(of: second)
             _ = try await Support.waitForHistorial(client, id: second.id, entries: 4, mailState: "enviado")
             let first = try Support.json(try await Support.get(client, "/pedidos/\(first.id)"))
             #expect(first["estado"] == .string("finalizado"))
         }
         // Each topic delivered exactly two records in total (one per order): nothing was read twice.
-        for topic in topics.all {
+        for topic in scenario.topics.all {
             #expect(Support.metric("notificaciones_messages_consumed_total", labels: "topic=\"\(topic)\"") == 2, "\(topic)")
         }
         for id in [first.id, second.id] {
-            #expect(try await Support.transitionCounts(pool, id: id) == Dictionary(uniqueKeysWithValues: Estado.allCases.map { ($0.rawValue, 1) }))
+            #expect(try await scenario.transitionCounts(id) == NotificacionesScenario.oneRowPerState)
         }
-        let mails = try await Support.waitForAllSent(pool, orders: [first.id, second.id], expected: 8, recipient: recipient)
+        let mails = try await scenario.waitForAllSent([first.id, second.id], expected: 8)
         #expect(mails.count == 8)
         #expect(Set(mails.compactMap { $0.header("Message-ID") }).count == 8)
-        await producer.close()
-        await pool.close()
+        await scenario.close()
     }
 
     @Test("composition of the mail and parsing of ids")
