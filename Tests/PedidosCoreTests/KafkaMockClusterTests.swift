@@ -28,4 +28,29 @@ struct KafkaMockClusterTests {
         #expect(cluster.profile.replicationFactor == 3)
         #expect(throws: KafkaError.self) { _ = try KafkaConfiguration(environment: ["KAFKA_PROFILE": "bogus"], clientID: "x") }
     }
+
+    @Test("KAFKA_PROPERTIES passes librdkafka properties through; malformed pairs and unknown names are refused")
+    func extraProperties() async throws {
+        let configuration = try KafkaConfiguration(environment: [
+            "KAFKA_PROPERTIES": " security.protocol=SASL_SSL ;sasl.password=a=b\nlinger.ms=0;;",
+            "KAFKA_DEBUG": "broker",
+        ], clientID: "x")
+        #expect(configuration.properties == [
+            "security.protocol": "SASL_SSL", "sasl.password": "a=b", "linger.ms": "0", "debug": "broker",
+        ])
+        for bad in ["linger.ms", "=5", "linger.ms=0;acks"] {
+            #expect(throws: KafkaError.self, "\(bad)") {
+                _ = try KafkaConfiguration(environment: ["KAFKA_PROPERTIES": bad], clientID: "x")
+            }
+        }
+        // Applied after the profile, and checked by librdkafka when the client is made.
+        var mock = configuration
+        mock.brokers = ""
+        mock.properties = ["test.mock.num.brokers": "1", "linger.ms": "0"]
+        let producer = try KafkaProducer(configuration: mock, logger: KafkaTestSupport.logger)
+        await producer.close()
+        mock.properties = ["no.such.property": "1"]
+        let error = #expect(throws: KafkaError.self) { _ = try KafkaProducer(configuration: mock, logger: KafkaTestSupport.logger) }
+        #expect(error?.kind == .configuration)
+    }
 }

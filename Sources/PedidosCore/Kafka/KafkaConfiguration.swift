@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where the brokers are and how to talk to them. Services build it from the environment with
 /// ``KafkaConfiguration/init(environment:)``; tests build it directly.
 public struct KafkaConfiguration: Sendable {
@@ -22,8 +24,10 @@ public struct KafkaConfiguration: Sendable {
         self.properties = properties
     }
 
-    /// Reads `KAFKA_BROKERS`, `KAFKA_PROFILE` and `KAFKA_DEBUG` (librdkafka's `debug` contexts, e.g.
-    /// `cgrp,topic`, logged at debug level); unknown profiles are an error, not a silent default.
+    /// Reads `KAFKA_BROKERS`, `KAFKA_PROFILE`, `KAFKA_DEBUG` (librdkafka's `debug` contexts, e.g.
+    /// `cgrp,topic`, logged at debug level) and `KAFKA_PROPERTIES` (see ``parseProperties(_:)``; what a
+    /// managed cluster needs, such as SASL/TLS, goes there). Unknown profiles and malformed properties are
+    /// errors, not silent defaults.
     public init(environment: [String: String], clientID: String) throws {
         let profileName = environment["KAFKA_PROFILE"] ?? KafkaProfile.embedded.rawValue
         guard let profile = KafkaProfile(rawValue: profileName) else {
@@ -32,8 +36,29 @@ public struct KafkaConfiguration: Sendable {
         }
         var properties: [String: String] = [:]
         if let debug = environment["KAFKA_DEBUG"], !debug.isEmpty { properties["debug"] = debug }
+        if let text = environment["KAFKA_PROPERTIES"] {
+            properties.merge(try Self.parseProperties(text)) { _, new in new }
+        }
         self.init(brokers: environment["KAFKA_BROKERS"] ?? "127.0.0.1:19092", profile: profile, clientID: clientID,
                   properties: properties)
+    }
+
+    /// librdkafka properties written as `name=value` pairs separated by `;` or line breaks, e.g.
+    /// `security.protocol=SASL_SSL;sasl.mechanisms=PLAIN;sasl.username=u;sasl.password=p`. A value may
+    /// contain `=`; blank pairs are ignored. librdkafka itself rejects unknown names and bad values when
+    /// a client is created.
+    public static func parseProperties(_ text: String) throws -> [String: String] {
+        var properties: [String: String] = [:]
+        for pair in text.split(whereSeparator: { $0 == ";" || $0.isNewline }) {
+            let trimmed = pair.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { continue }
+            guard let equals = trimmed.firstIndex(of: "="),
+                  case let name = trimmed[..<equals].trimmingCharacters(in: .whitespaces), !name.isEmpty else {
+                throw KafkaError(kind: .configuration, message: "KAFKA_PROPERTIES: '\(trimmed)' is not name=value")
+            }
+            properties[name] = String(trimmed[trimmed.index(after: equals)...])
+        }
+        return properties
     }
 
     /// Properties shared by every client: bootstrap servers, client id, and fast failure detection

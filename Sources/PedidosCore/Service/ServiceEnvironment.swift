@@ -7,6 +7,7 @@ import Logging
 /// |---|---|---|
 /// | `KAFKA_BROKERS` | `127.0.0.1:19092` | bootstrap servers |
 /// | `KAFKA_PROFILE` | `embedded` | `embedded` (Tansu) or `cluster` (Apache Kafka), see ``KafkaProfile`` |
+/// | `KAFKA_PROPERTIES` | empty | extra librdkafka properties, `name=value` separated by `;` (SASL/TLS of a managed cluster) |
 /// | `KAFKA_PARTITIONS` | `6` | partitions of each state topic when the service creates it |
 /// | `DATABASE_URL` | `postgresql://pedidos@127.0.0.1:15432/pedidos` | PostgreSQL |
 /// | `MIGRATIONS_DIR` | `migrations` | SQL migrations applied at start-up |
