@@ -6,7 +6,8 @@ import FoundationNetworking
 
 /// The three services running as real processes (debug binaries, started by `scripts/services.sh`)
 /// on their own ports and their own topic prefix, for whole-system and fault-injection tests.
-/// `scripts/test.sh` stops whatever is left under `.run/e2e-*` when the tests end.
+/// They are stopped when the test process exits (``TestProcessSweeper``); `scripts/test.sh` also stops
+/// whatever is left under `.run/e2e-*` when the tests end.
 ///
 /// With `stageWorkers`, procesamiento is not started as one all-stages service: each stage gets its own
 /// worker processes from `scripts/scale-workers.sh` (one per stage at first), whose PID and port files
@@ -64,6 +65,7 @@ actor PipelineSystem {
     /// few seconds per join) before a test measures anything.
     func ensureRunning() async throws {
         guard !started else { return }
+        TestProcessSweeper.register(serviceDirectory)
         if stageWorkers {
             try services("start", "notificaciones", "solicitudes")
             try scaleWorkers("todos", "1")
