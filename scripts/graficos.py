@@ -43,6 +43,15 @@ def grid(count):
     return fig, [ax for row in axes for ax in row]
 
 
+def annotate(ax, title, xlabel, ylabel, grid=False):
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if grid:
+        ax.grid(True, alpha=0.3)
+    ax.legend()
+
+
 def save(fig, out, name):
     fig.tight_layout()
     path = os.path.join(out, name)
@@ -59,10 +68,8 @@ def latency(runs_, out):
             # Markers too: a burst that fits in one second is a single point, invisible as a bare line.
             ax.plot(t, [num(r[key]) for r in run["seg"]], "o-", markersize=3, label=label)
         ax.set_yscale("log")
-        ax.set_title(f"Latencia de POST /pedidos — {run['titulo']}")
-        ax.set_xlabel("tiempo desde el inicio (s)")
-        ax.set_ylabel("latencia (ms, escala log)")
-        ax.legend()
+        annotate(ax, f"Latencia de POST /pedidos — {run['titulo']}", "tiempo desde el inicio (s)",
+                 "latencia (ms, escala log)")
     save(fig, out, "carga-latencia-post.png")
 
 
@@ -73,10 +80,7 @@ def throughput(runs_, out):
         ax.plot(t, [int(r["aceptados"]) for r in run["seg"]], label="aceptados (202)")
         ax.plot(t, [int(r["finalizados"]) for r in run["seg"]], label="finalizados")
         ax.plot(t, [int(r["errores"]) for r in run["seg"]], label="errores")
-        ax.set_title(f"Throughput — {run['titulo']}")
-        ax.set_xlabel("tiempo desde el inicio (s)")
-        ax.set_ylabel("pedidos por segundo")
-        ax.legend()
+        annotate(ax, f"Throughput — {run['titulo']}", "tiempo desde el inicio (s)", "pedidos por segundo")
     save(fig, out, "carga-throughput.png")
 
 
@@ -88,11 +92,8 @@ def lateness(runs_, out):
         if not values:
             continue
         ax.plot(values, [(i + 1) / len(values) * 100 for i in range(len(values))], label=run["titulo"])
-    ax.set_title("Retraso de las transiciones respecto de su vencimiento (estado anterior + N)")
-    ax.set_xlabel("retraso (ms)")
-    ax.set_ylabel("transiciones con retraso ≤ x (%)")
-    ax.grid(True, alpha=0.3)
-    ax.legend()
+    annotate(ax, "Retraso de las transiciones respecto de su vencimiento (estado anterior + N)", "retraso (ms)",
+          "transiciones con retraso ≤ x (%)", grid=True)
     save(fig, out, "carga-retraso.png")
 
 
@@ -102,11 +103,8 @@ def lag(runs_, out):
         points = [(int(r["segundo"]), int(r["lag"])) for r in run["seg"] if r["lag"] != ""]
         if points:
             ax.plot([p[0] for p in points], [p[1] for p in points], label=run["titulo"])
-    ax.set_title("Lag de los consumidores de procesamiento (suma de particiones)")
-    ax.set_xlabel("tiempo desde el inicio (s)")
-    ax.set_ylabel("mensajes pendientes")
-    ax.grid(True, alpha=0.3)
-    ax.legend()
+    annotate(ax, "Lag de los consumidores de procesamiento (suma de particiones)", "tiempo desde el inicio (s)",
+          "mensajes pendientes", grid=True)
     save(fig, out, "carga-lag.png")
 
 
@@ -144,17 +142,11 @@ def sweep(runs_, session, out):
     left.plot(rates, [num(r["retraso_p50_ms"]) for r in rows], "s--", label="retraso transición p50")
     left.plot(rates, [num(r["retraso_p99_ms"]) for r in rows], "s--", label="retraso transición p99")
     left.set_yscale("log")
-    left.set_title("Latencia según la tasa de llegada")
-    left.set_xlabel("tasa ofrecida (pedidos/s)")
-    left.set_ylabel("ms (escala log)")
-    left.legend()
+    annotate(left, "Latencia según la tasa de llegada", "tasa ofrecida (pedidos/s)", "ms (escala log)")
     right.plot(rates, rates, ":", color="gray", label="ofrecido")
     right.plot(rates, [r["aceptados_por_s"] for r in rows], "o-", label="aceptados/s")
     right.plot(rates, [r["finalizados_por_s"] for r in rows], "o-", label="finalizados/s")
-    right.set_title("Throughput según la tasa de llegada")
-    right.set_xlabel("tasa ofrecida (pedidos/s)")
-    right.set_ylabel("pedidos por segundo")
-    right.legend()
+    annotate(right, "Throughput según la tasa de llegada", "tasa ofrecida (pedidos/s)", "pedidos por segundo")
     save(fig, out, "carga-barrido.png")
 
 
@@ -170,7 +162,8 @@ def main():
     sweep_runs = runs(os.path.join(session, "barrido"))
     if sweep_runs:
         sweep(sweep_runs, session, out)
-        lag(sweep_runs, out) if not scenario_runs else None
+        if not scenario_runs:
+            lag(sweep_runs, out)
     return 0
 
 
