@@ -107,16 +107,6 @@ PY
 fi
 
 # --- Python venv: development SMTP server and plotting ------------------------------------------
-VENV="$DEPS/venv"
-PY_REQS="$PEDIDOS_ROOT/scripts/requirements.txt"
-stamp="$VENV/.requirements.sha256"
-want="$(sha256sum "$PY_REQS" | cut -d' ' -f1)"
-if [[ ! -x "$VENV/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
-  log "creating the project venv ($VENV)"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --upgrade pip >/dev/null
-  "$VENV/bin/pip" install -q -r "$PY_REQS"
-  echo "$want" > "$stamp"
-fi
+ensure_venv "$DEPS/venv" "$PEDIDOS_ROOT/scripts/requirements.txt" "creating the project venv ($DEPS/venv)"
 
 log "bootstrap complete: librdkafka $(pkg-config --modversion rdkafka), tansu, venv ready"

@@ -44,15 +44,8 @@ fi
 
 # --- venv with Python-Markdown and WeasyPrint -----------------------------------------------------
 VENV="$DEPS/venv-informe"
-REQS="$PEDIDOS_ROOT/scripts/requirements-informe.txt"
-stamp="$VENV/.requirements.sha256"
-want="$(sha256sum "$REQS" | cut -d' ' -f1)"
-if [[ ! -x "$VENV/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
-  log "creando el venv del informe ($VENV): Python-Markdown + WeasyPrint"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check -r "$REQS"
-  echo "$want" > "$stamp"
-fi
+ensure_venv "$VENV" "$PEDIDOS_ROOT/scripts/requirements-informe.txt" \
+  "creando el venv del informe ($VENV): Python-Markdown + WeasyPrint"
 
 # --- render ---------------------------------------------------------------------------------------
 cd "$PEDIDOS_ROOT"

@@ -34,6 +34,20 @@ wait_until() {
   done
 }
 
+# ensure_venv DIR REQUIREMENTS MESSAGE: (re)creates the Python venv DIR with the pinned packages of
+# REQUIREMENTS when it is missing or the file changed (its sha256 is kept in DIR); otherwise does nothing.
+ensure_venv() {
+  local venv="$1" requirements="$2" message="$3"
+  local stamp="$venv/.requirements.sha256" want
+  want="$(sha256sum "$requirements" | cut -d' ' -f1)"
+  [[ -x "$venv/bin/python" && "$(cat "$stamp" 2>/dev/null)" == "$want" ]] && return 0
+  log "$message"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check --upgrade pip >/dev/null
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+  echo "$want" > "$stamp"
+}
+
 # port_open HOST PORT: true when a TCP connection succeeds.
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
