@@ -4,18 +4,28 @@ import ServiceLifecycle
 import Testing
 @testable import PedidosCore
 
-@Suite("procesamiento: pending transitions (unit)")
+@Suite("procesamiento: pending transitions and the pause decision (unit)")
 struct PendingTransitionsTests {
-    func entry(_ partition: Int32, _ offset: Int64, dueIn seconds: Double, now: Date) -> PendingTransitions.Entry {
+    func entry(_ partition: Int32, _ offset: Int64, dueIn seconds: Double, now: Date, producedAt: Date? = nil) -> PendingTransitions.Entry {
+        let timestamp = producedAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded(.down)) }
         let message = KafkaMessage(topic: "t", partition: partition, offset: offset, key: nil, value: [], headers: [],
-                                   timestampMilliseconds: nil)
+                                   timestampMilliseconds: timestamp)
         return .init(message: message, pedido: nil, due: now.addingTimeInterval(seconds))
     }
 
-    @Test("a record due later than the horizon pauses its partition; due records are handed out in order")
+    func latency(prior: Duration) -> ResumeLatencyEstimate {
+        var estimate = ResumeLatencyEstimate()
+        estimate.prior = prior
+        return estimate
+    }
+
+    let p0 = TopicPartition(topic: "t", partition: 0)
+    let p1 = TopicPartition(topic: "t", partition: 1)
+
+    @Test("a long wait pauses its partition until its newest record is due minus the resume latency; due records are handed out in order")
     func pauseAndDue() throws {
         let now = Date()
-        let pending = PendingTransitions(capacityPerPartition: 10, horizon: .milliseconds(100))
+        let pending = PendingTransitions(capacityPerPartition: 10, longWait: .milliseconds(500), resumeLatency: latency(prior: .milliseconds(100)))
         #expect(pending.enqueue(entry(0, 0, dueIn: 1, now: now), now: now) == .queued(pause: true))
         #expect(pending.enqueue(entry(0, 1, dueIn: 1.1, now: now), now: now) == .queued(pause: false))
         #expect(pending.enqueue(entry(1, 0, dueIn: 0.05, now: now), now: now) == .queued(pause: false))
@@ -23,54 +33,147 @@ struct PendingTransitionsTests {
         let early = pending.takeWork(now: now)
         #expect(early.due.isEmpty)
         #expect(early.nextWake == now.addingTimeInterval(0.05))
+        // Not yet: the newest record of partition 0 is due at 1.1 s, the resume latency is 100 ms.
+        let middle = pending.takeWork(now: now.addingTimeInterval(0.99))
+        #expect(middle.resume.isEmpty)
+        #expect(middle.due[p1]?.entries.map(\.message.offset) == [0])
 
         let later = pending.takeWork(now: now.addingTimeInterval(1.05))
-        #expect(later.due[TopicPartition(topic: "t", partition: 0)]?.entries.map(\.message.offset) == [0])
-        #expect(later.due[TopicPartition(topic: "t", partition: 1)]?.entries.map(\.message.offset) == [0])
-        // Partition 0's newest record is due within the horizon: resume it so the next ones are fetched early.
-        #expect(later.resume == [TopicPartition(topic: "t", partition: 0)])
+        #expect(later.due[p0]?.entries.map(\.message.offset) == [0])
+        #expect(later.resume == [p0])
         // While a batch is in flight, the partition is not handed out again.
-        #expect(pending.takeWork(now: now.addingTimeInterval(2)).due[TopicPartition(topic: "t", partition: 0)] == nil)
-        let batch = try #require(later.due[TopicPartition(topic: "t", partition: 0)])
+        #expect(pending.takeWork(now: now.addingTimeInterval(2)).due[p0] == nil)
+        let batch = try #require(later.due[p0])
         #expect(pending.finish(batch, completed: 1) == nil)
-        #expect(pending.takeWork(now: now.addingTimeInterval(2)).due[TopicPartition(topic: "t", partition: 0)]?.entries.map(\.message.offset) == [1])
+        #expect(pending.takeWork(now: now.addingTimeInterval(2)).due[p0]?.entries.map(\.message.offset) == [1])
     }
 
-    @Test("a full queue drops records and asks for a seek back to the first dropped offset once drained")
+    @Test("a steady trickle never pauses a partition whose queue stays within its bound", arguments: [
+        (delay: 1.0, rate: 100.0), (delay: 1.0, rate: 500.0), (delay: 5.0, rate: 100.0), (delay: 5.0, rate: 500.0),
+    ])
+    func trickleNeverPauses(delay: Double, rate: Double) {
+        let start = Date()
+        // This broker's measured resume latency is hundreds of ms: plan with 500 ms.
+        let pending = PendingTransitions(capacityPerPartition: 10_000, longWait: .seconds(30), resumeLatency: latency(prior: .milliseconds(500)))
+        var pauses = 0
+        var offset: Int64 = 0
+        let records = Int(rate * 20)
+        for index in 0..<records {
+            let now = start.addingTimeInterval(Double(index) / rate)
+            _ = pending.enqueue(entry(0, offset, dueIn: delay, now: now, producedAt: now), now: now, pause: { _ in pauses += 1 })
+            offset += 1
+            let work = pending.takeWork(now: now)
+            for batch in work.due.values { _ = pending.finish(batch, completed: batch.entries.count) }
+        }
+        #expect(pauses == 0)
+        #expect(pending.depths[p0] ?? 0 <= Int(rate * delay) + 1)
+    }
+
+    @Test("a queue that would outgrow its bound before its records are due pauses, and resumes the resume latency before they are")
+    func memoryBoundPauses() throws {
+        let start = Date()
+        let pending = PendingTransitions(capacityPerPartition: 100, longWait: .seconds(30), resumeLatency: latency(prior: .milliseconds(200)))
+        var pausedAt: Date?
+        var offset: Int64 = 0
+        // 50 records/s due 5 s later: 250 would wait in memory, more than the 100 allowed.
+        while pausedAt == nil, offset < 100 {
+            let now = start.addingTimeInterval(Double(offset) / 50)
+            _ = pending.enqueue(entry(0, offset, dueIn: 5, now: now, producedAt: now), now: now, pause: { _ in pausedAt = now })
+            offset += 1
+        }
+        let paused = try #require(pausedAt)
+        #expect((pending.depths[p0] ?? 0) < 100)
+        let newestDue = paused.addingTimeInterval(5)
+        #expect(pending.takeWork(now: newestDue.addingTimeInterval(-0.25)).resume.isEmpty)
+        #expect(pending.takeWork(now: newestDue.addingTimeInterval(-0.2)).resume == [p0])
+    }
+
+    @Test("a wait shorter than twice the resume latency is never paused, even a long one when the latency is long")
+    func shortWaitsAreNotPaused() {
+        let now = Date()
+        let pending = PendingTransitions(capacityPerPartition: 10, longWait: .milliseconds(100), resumeLatency: latency(prior: .seconds(1)))
+        #expect(pending.enqueue(entry(0, 0, dueIn: 1.9, now: now), now: now) == .queued(pause: false))
+        #expect(pending.enqueue(entry(1, 0, dueIn: 2.1, now: now), now: now) == .queued(pause: true))
+    }
+
+    @Test("the first record after a resume that was already in the broker measures the resume latency, and the decisions use it")
+    func resumeLatencyIsMeasured() throws {
+        let now = Date()
+        let pending = PendingTransitions(capacityPerPartition: 10, longWait: .seconds(1), resumeLatency: latency(prior: .milliseconds(500)))
+        #expect(pending.resumeLatency == .milliseconds(500))
+        #expect(pending.enqueue(entry(0, 0, dueIn: 10, now: now, producedAt: now), now: now) == .queued(pause: true))
+        let resumedAt = now.addingTimeInterval(9.5)
+        #expect(pending.takeWork(now: resumedAt).resume == [p0])
+
+        var samples: [Duration] = []
+        let arrival = resumedAt.addingTimeInterval(0.3)
+        _ = pending.enqueue(entry(0, 1, dueIn: 10, now: arrival, producedAt: now.addingTimeInterval(1)), now: arrival,
+                            measured: { samples.append($0) })
+        #expect(samples.count == 1)
+        #expect(abs((samples.first ?? .zero).seconds - 0.3) < 0.001)
+        // 1.5 × the largest recent sample.
+        #expect(abs(pending.resumeLatency.seconds - 0.45) < 0.002)
+
+        // A record produced after the resume says nothing about it.
+        let second = pending.takeWork(now: now.addingTimeInterval(30))
+        #expect(second.resume == [p0])
+        _ = pending.enqueue(entry(0, 2, dueIn: 10, now: now.addingTimeInterval(31), producedAt: now.addingTimeInterval(30.5)),
+                            now: now.addingTimeInterval(31), measured: { samples.append($0) })
+        #expect(samples.count == 1)
+    }
+
+    @Test("an overflowed partition stays paused until its seek back has completed, and a revoked one's seek is no longer wanted")
     func overflowSeeksBack() throws {
         let now = Date()
-        let pending = PendingTransitions(capacityPerPartition: 2, horizon: .milliseconds(100))
-        _ = pending.enqueue(entry(0, 0, dueIn: 0, now: now), now: now)
-        _ = pending.enqueue(entry(0, 1, dueIn: 0, now: now), now: now)
-        #expect(pending.enqueue(entry(0, 2, dueIn: 0, now: now), now: now) == .dropped(pause: true))
+        let pending = PendingTransitions(capacityPerPartition: 2, resumeLatency: latency(prior: .milliseconds(100)))
+        #expect(pending.enqueue(entry(0, 0, dueIn: 0, now: now), now: now) == .queued(pause: false))
+        // The queue is full with this one: pause, so nothing more is fetched than what is already on its way.
+        #expect(pending.enqueue(entry(0, 1, dueIn: 0, now: now), now: now) == .queued(pause: true))
+        #expect(pending.enqueue(entry(0, 2, dueIn: 0, now: now), now: now) == .dropped(pause: false))
         #expect(pending.enqueue(entry(0, 3, dueIn: 0, now: now), now: now) == .dropped(pause: false))
         let work = pending.takeWork(now: now)
-        let batch = try #require(work.due[TopicPartition(topic: "t", partition: 0)])
+        let batch = try #require(work.due[p0])
         #expect(batch.entries.count == 2)
         #expect(work.resume.isEmpty)
-        #expect(pending.finish(batch, completed: 2) == 2)
-        #expect(pending.takeWork(now: now).resume == [TopicPartition(topic: "t", partition: 0)])
+        let seek = try #require(pending.finish(batch, completed: 2))
+        #expect(seek.offset == 2)
+        // The seek runs on another task: until it has completed, the dispatcher must not resume.
+        #expect(pending.isWanted(seek))
+        #expect(pending.takeWork(now: now).resume.isEmpty)
+        // Records still arriving from before the seek are dropped, not queued past the gap.
+        #expect(pending.enqueue(entry(0, 4, dueIn: 0, now: now), now: now) == .dropped(pause: false))
+        #expect(pending.seekCompleted(seek))
+        #expect(pending.takeWork(now: now).resume == [p0])
+
+        // A partition revoked while its seek was pending: the seek is dropped.
+        _ = pending.enqueue(entry(1, 0, dueIn: 0, now: now), now: now)
+        _ = pending.enqueue(entry(1, 1, dueIn: 0, now: now), now: now)
+        _ = pending.enqueue(entry(1, 2, dueIn: 0, now: now), now: now)
+        let other = try #require(pending.takeWork(now: now).due[p1])
+        let stale = try #require(pending.finish(other, completed: 2))
+        pending.drop([p1])
+        #expect(!pending.isWanted(stale))
+        #expect(!pending.seekCompleted(stale))
     }
 
     @Test("a batch that outlives its partition (revoked, then assigned back) leaves the new queue alone")
     func batchOfARevokedPartition() throws {
         let now = Date()
-        let pending = PendingTransitions(capacityPerPartition: 10, horizon: .milliseconds(100))
-        let partition = TopicPartition(topic: "t", partition: 0)
+        let pending = PendingTransitions(capacityPerPartition: 10)
         _ = pending.enqueue(entry(0, 5, dueIn: 0, now: now), now: now)
-        let stale = try #require(pending.takeWork(now: now).due[partition])
+        let stale = try #require(pending.takeWork(now: now).due[p0])
 
         // Revoked while the batch is being published, then assigned back: the records from the
         // committed offset on are fetched again into a new queue.
-        pending.drop([partition])
+        pending.drop([p0])
         _ = pending.enqueue(entry(0, 5, dueIn: 0, now: now), now: now)
         _ = pending.enqueue(entry(0, 6, dueIn: 0, now: now), now: now)
 
         #expect(pending.finish(stale, completed: 1) == nil)
-        let fresh = try #require(pending.takeWork(now: now).due[partition])
+        let fresh = try #require(pending.takeWork(now: now).due[p0])
         #expect(fresh.entries.map(\.message.offset) == [5, 6])
         #expect(fresh.epoch != stale.epoch)
-        #expect(pending.depths[partition] == 2)
+        #expect(pending.depths[p0] == 2)
     }
 
     @Test("durations parse from the environment's notation")

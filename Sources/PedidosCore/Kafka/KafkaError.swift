@@ -9,6 +9,9 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible, Equatable {
         case unavailable
         /// The message was not acknowledged before `message.timeout.ms`.
         case timedOut
+        /// The caller's deadline passed before the message was acknowledged (it may still be delivered
+        /// later, unless `message.timeout.ms` is shorter than the deadline).
+        case deadlineExceeded
         /// The client handle hit a fatal error (idempotence broken); the producer recreates its handle.
         case fatal
         /// The client was closed before the operation finished.

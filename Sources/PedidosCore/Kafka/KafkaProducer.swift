@@ -16,10 +16,32 @@ public final class KafkaProducer: Service, Sendable {
         let poller: RDKafkaPoller
         let deliveries = DeliveryRegistry()
 
-        init(id: Int, client: RDKafkaClient) {
+        /// - Parameter wedged: called (on the poller thread) when a delivery report is overdue past the
+        ///   handle's report deadline.
+        init(id: Int, client: RDKafkaClient, wedged: @escaping @Sendable (KafkaError) -> Void) {
             self.id = id
             self.client = client
-            self.poller = RDKafkaPoller(client: client, name: "kafka-producer-\(id)")
+            let deliveries = self.deliveries
+            self.poller = RDKafkaPoller(client: client, name: "kafka-producer-\(id)") { now in
+                Generation.failOverdue(deliveries, at: now, wedged: wedged)
+            }
+        }
+
+        /// Fails the deliveries whose deadline has passed: the caller's (``KafkaError/Kind/deadlineExceeded``)
+        /// or the handle's report deadline (``KafkaError/Kind/timedOut``, and the handle is reported wedged).
+        private static func failOverdue(_ deliveries: DeliveryRegistry, at now: ContinuousClock.Instant,
+                                        wedged: @Sendable (KafkaError) -> Void) {
+            var wedgedError: KafkaError?
+            for promise in deliveries.takeOverdue(at: now) {
+                if promise.deadlineIsCallers {
+                    promise.complete(.failure(KafkaError(kind: .deadlineExceeded, message: "not acknowledged before the caller's deadline")))
+                } else {
+                    let error = KafkaError(kind: .timedOut, message: "no delivery report within the report deadline; producer handle replaced")
+                    promise.complete(.failure(error))
+                    wedgedError = error
+                }
+            }
+            if let wedgedError { wedged(wedgedError) }
         }
 
         /// Waits up to `flushTimeoutMilliseconds` for queued records, fails the rest, serves those delivery
@@ -51,14 +73,15 @@ public final class KafkaProducer: Service, Sendable {
 
     /// - Parameters:
     ///   - configuration: brokers and profile.
-    ///   - properties: librdkafka overrides, e.g. `message.timeout.ms` (how long `send` may wait before
-    ///     it fails; default 30 s).
+    ///   - properties: the service's librdkafka settings over the profile's, e.g. `message.timeout.ms`
+    ///     (how long `send` may wait before it fails; default 30 s) or `linger.ms`; the configuration's
+    ///     own properties (`KAFKA_PROPERTIES`) still override them.
     public init(configuration: KafkaConfiguration, properties: [String: String] = [:], logger: Logger) throws {
         var all = configuration.commonProperties
         all.merge(configuration.profile.producerProperties) { _, new in new }
         all["message.timeout.ms"] = "30000"
-        all.merge(configuration.properties) { _, new in new }
         all.merge(properties) { _, new in new }
+        all.merge(configuration.properties) { _, new in new }
         self.properties = all
         self.logger = logger
         let messageTimeout = Int(all["message.timeout.ms"] ?? "") ?? 30_000
@@ -71,25 +94,32 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     /// Publishes `record` and returns where the broker stored it. Throws `KafkaError` if the record
-    /// was not acknowledged (broker unreachable past `message.timeout.ms`, rejected, producer closed).
+    /// was not acknowledged (broker unreachable past `message.timeout.ms`, rejected, producer closed), or
+    /// with kind ``KafkaError/Kind/deadlineExceeded`` once `deadline` has passed: waiting for the report
+    /// and retrying on a fresh handle both stop there. Overdue deliveries are found by one periodic sweep
+    /// of the handle's poller (every 50 ms), not by a timer per record.
     @discardableResult
-    public func send(_ record: KafkaProducerRecord) async throws -> KafkaDeliveryReport {
+    public func send(_ record: KafkaProducerRecord, deadline: ContinuousClock.Instant? = nil) async throws -> KafkaDeliveryReport {
         var attempt = 0
         while true {
+            if let deadline, ContinuousClock.now >= deadline {
+                throw KafkaError(kind: .deadlineExceeded, message: "not acknowledged before the caller's deadline")
+            }
             let generation = try currentGeneration()
+            let reportBy = ContinuousClock.now + reportDeadline
+            let promiseDeadline = deadline.map { min($0, reportBy) } ?? reportBy
+            let isCallers = deadline.map { $0 < reportBy } ?? false
             do {
                 return try await withCheckedThrowingContinuation { continuation in
-                    let promise = DeliveryPromise(continuation, registry: generation.deliveries)
+                    let promise = DeliveryPromise(continuation, registry: generation.deliveries,
+                                                  deadline: promiseDeadline, deadlineIsCallers: isCallers)
                     do {
                         try generation.client.produce(record, promise: promise)
                     } catch let error as KafkaError {
                         promise.complete(.failure(error))
-                        return
                     } catch {
                         promise.complete(.failure(KafkaError(kind: .other, message: "\(error)")))
-                        return
                     }
-                    watchdog(promise, generation: generation)
                 }
             } catch let error as KafkaError where error.kind == .fatal && attempt < fatalRetries {
                 attempt += 1
@@ -106,22 +136,10 @@ public final class KafkaProducer: Service, Sendable {
         }
     }
 
-    /// Fails `promise` if its delivery report is overdue and replaces the wedged handle, so that no
-    /// `send` waits forever and the next one runs on a healthy handle.
-    private func watchdog(_ promise: DeliveryPromise, generation: Generation) {
-        let nanoseconds = reportDeadline.components.seconds * 1_000_000_000 + reportDeadline.components.attoseconds / 1_000_000_000
-        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { [weak self, weak promise] in
-            guard let promise, promise.isPending else { return }
-            let error = KafkaError(kind: .timedOut, message: "no delivery report within \(self?.reportDeadline ?? .zero); producer handle replaced")
-            promise.complete(.failure(error))
-            self?.replace(generation.id, reason: error)
-        }
-    }
-
     /// Asks the cluster for metadata: returns the number of brokers, or throws within `timeout`.
     public func checkConnection(timeout: Duration = .seconds(5)) async throws -> Int {
         let client = try currentGeneration().client
-        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int32(timeout.nanoseconds / 1_000_000)
         return try await runBlocking { try client.metadata(timeoutMilliseconds: milliseconds).brokers }
     }
 
@@ -154,7 +172,11 @@ public final class KafkaProducer: Service, Sendable {
             if let generation = state.generation { return generation }
             let id = state.nextID
             state.nextID += 1
-            let generation = Generation(id: id, client: try makeClient(id: id))
+            let generation = Generation(id: id, client: try makeClient(id: id)) { [weak self] error in
+                // On the poller thread of the very handle: retiring it (which stops that poller) must not.
+                guard let producer = self else { return }
+                startThread(name: "kafka-producer-replace") { producer.replace(id, reason: error) }
+            }
             state.generation = generation
             return generation
         }

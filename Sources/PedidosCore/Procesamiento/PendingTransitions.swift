@@ -4,9 +4,11 @@ import Synchronization
 /// The messages a processing stage has fetched but not yet moved on, per partition, in offset order.
 ///
 /// Nothing here is committed: if the process dies, the group hands the partitions to another worker,
-/// which re-reads them from the last committed offset. The structure also decides when a partition is
-/// paused (its newest queued message is due later than the prefetch horizon) and resumed (it is due
-/// within the horizon, so the next records are fetched before they are due and fire on time).
+/// which re-reads them from the last committed offset. The structure also decides, with its
+/// ``PausePolicy``, when a partition is paused and when it is resumed (its newest queued record due
+/// within the measured resume latency, so the following records are fetched before they are due), and
+/// measures that latency: the time from a resume to the first record that was already waiting in the
+/// broker when the partition was resumed.
 ///
 /// The consumer's pause and resume calls are made by ``enqueue(_:now:pause:)`` and
 /// ``takeWork(now:resume:)`` while they hold the lock that records the decision: made afterwards, a
@@ -21,12 +23,20 @@ final class PendingTransitions: Sendable {
         let due: Date
     }
 
-    /// Due entries of one partition, handed out to be published; ``finish(_:)`` gives the partition back.
+    /// Due entries of one partition, handed out to be published; ``finish(_:completed:)`` gives the
+    /// partition back.
     struct Batch: Sendable {
         let partition: TopicPartition
         let entries: [Entry]
         /// Which life of the partition's queue the batch came from: a batch that outlives its partition
         /// (revoked, then perhaps assigned back with a new queue) must not touch the new queue.
+        let epoch: UInt64
+    }
+
+    /// A seek back the consumer must make before the partition may be resumed (its queue overflowed).
+    struct Seek: Sendable, Equatable {
+        let partition: TopicPartition
+        let offset: Int64
         let epoch: UInt64
     }
 
@@ -43,8 +53,15 @@ final class PendingTransitions: Sendable {
         var head = 0
         var inFlight = false
         var paused = false
-        /// Lowest offset dropped because the queue was full: seek there before resuming.
+        /// Lowest offset dropped because the queue was full: the partition stays paused until the
+        /// consumer has seeked back there (``PendingTransitions/seekCompleted(_:)``).
         var seekTo: Int64?
+        /// When the partition was last resumed, until the first record after it arrives.
+        var resumedAt: Date?
+        /// Arrivals per second, smoothed over windows of about a second.
+        var arrivalRate = 0.0
+        var windowStart: Date?
+        var windowCount = 0
 
         var isEmpty: Bool { head == entries.count }
         var count: Int { entries.count - head }
@@ -58,34 +75,75 @@ final class PendingTransitions: Sendable {
                 head = 0
             }
         }
+
+        mutating func countArrival(at now: Date) {
+            guard let start = windowStart else {
+                windowStart = now
+                windowCount = 1
+                return
+            }
+            windowCount += 1
+            let elapsed = now.timeIntervalSince(start)
+            if elapsed >= 1 {
+                let measured = Double(windowCount) / elapsed
+                arrivalRate = arrivalRate == 0 ? measured : (arrivalRate + measured) / 2
+                windowStart = now
+                windowCount = 0
+            }
+        }
     }
 
-    private let state = Mutex<[TopicPartition: PartitionQueue]>([:])
+    private struct State {
+        var queues: [TopicPartition: PartitionQueue] = [:]
+        var resumeLatency = ResumeLatencyEstimate()
+    }
+
+    private let state: Mutex<State>
     private let epochs = Atomic<UInt64>(0)
-    let capacityPerPartition: Int
-    let horizon: Duration
+    let policy: PausePolicy
 
-    init(capacityPerPartition: Int, horizon: Duration) {
-        self.capacityPerPartition = capacityPerPartition
-        self.horizon = horizon
+    /// - Parameters:
+    ///   - capacityPerPartition: most records one partition may hold (the memory bound).
+    ///   - longWait: waits at least this long pause a partition even when memory would suffice.
+    ///   - resumeLatency: the estimate to start from (its prior is used until the first measurement).
+    init(capacityPerPartition: Int, longWait: Duration = .seconds(30), resumeLatency: ResumeLatencyEstimate = .init()) {
+        policy = PausePolicy(capacity: capacityPerPartition, longWait: longWait)
+        state = Mutex(State(resumeLatency: resumeLatency))
     }
+
+    var capacityPerPartition: Int { policy.capacity }
+
+    /// The resume latency planned with now (the measured upper estimate).
+    var resumeLatency: Duration { state.withLock { $0.resumeLatency.value } }
 
     /// What to do with the partition after an enqueue.
     enum EnqueueResult: Equatable {
-        /// Queued; pause the partition if `pause` is true.
+        /// Queued; the partition was paused if `pause` is true.
         case queued(pause: Bool)
         /// The queue was full: the record was not kept and will be re-read after a seek once the queue
-        /// drains; pause the partition if `pause` is true.
+        /// drains; the partition was paused if `pause` is true.
         case dropped(pause: Bool)
     }
 
-    /// Appends a fetched message; `pause` is called (under the lock) when the partition must pause.
-    func enqueue(_ entry: Entry, now: Date, pause: (TopicPartition) -> Void = { _ in }) -> EnqueueResult {
-        state.withLock { queues in
+    /// Appends a fetched message; `pause` is called (under the lock) when the partition must pause, and
+    /// `measured` with the resume latency when this is the first record after a resume that was already
+    /// waiting in the broker at that moment.
+    func enqueue(_ entry: Entry, now: Date, pause: (TopicPartition) -> Void = { _ in },
+                 measured: (Duration) -> Void = { _ in }) -> EnqueueResult {
+        state.withLock { state in
             let partition = entry.message.topicPartition
-            var queue = queues[partition] ?? PartitionQueue(epoch: epochs.add(1, ordering: .relaxed).newValue)
-            defer { queues[partition] = queue }
-            if queue.seekTo != nil || queue.count >= capacityPerPartition {
+            var queue = state.queues[partition] ?? PartitionQueue(epoch: epochs.add(1, ordering: .relaxed).newValue)
+            defer { state.queues[partition] = queue }
+            if let resumedAt = queue.resumedAt {
+                queue.resumedAt = nil
+                if let timestamp = entry.message.timestamp, timestamp <= resumedAt {
+                    let sample = Duration.seconds(max(0, now.timeIntervalSince(resumedAt)))
+                    state.resumeLatency.record(sample)
+                    measured(sample)
+                }
+            }
+            queue.countArrival(at: now)
+            if queue.seekTo != nil || queue.count >= policy.capacity {
                 queue.seekTo = min(queue.seekTo ?? entry.message.offset, entry.message.offset)
                 let mustPause = !queue.paused
                 queue.paused = true
@@ -93,7 +151,9 @@ final class PendingTransitions: Sendable {
                 return .dropped(pause: mustPause)
             }
             queue.entries.append(entry)
-            let mustPause = !queue.paused && entry.due.timeIntervalSince(now) > horizon.seconds
+            let mustPause = !queue.paused && policy.shouldPause(
+                queued: queue.count, newestDue: entry.due, arrivalRate: queue.arrivalRate,
+                resumeLatency: state.resumeLatency.value, now: now)
             if mustPause {
                 queue.paused = true
                 pause(partition)
@@ -103,13 +163,14 @@ final class PendingTransitions: Sendable {
     }
 
     /// Takes every due entry of partitions not already being worked on, lists paused partitions whose
-    /// newest entry is now within the horizon (resumed through `resume`, under the lock, and listed),
-    /// and says when to look again.
+    /// newest entry is now due within the resume latency (resumed through `resume`, under the lock, and
+    /// listed), and says when to look again. A partition waiting for its seek back is not resumed.
     func takeWork(now: Date, resume: (TopicPartition) -> Void = { _ in }) -> Work {
-        state.withLock { queues in
+        state.withLock { state in
             var work = Work()
+            let latency = state.resumeLatency.value
             func wake(at date: Date) { work.nextWake = min(work.nextWake ?? date, date) }
-            for (partition, var queue) in queues {
+            for (partition, var queue) in state.queues {
                 if !queue.inFlight {
                     var dueCount = 0
                     while queue.head + dueCount < queue.entries.count, queue.entries[queue.head + dueCount].due <= now {
@@ -123,51 +184,75 @@ final class PendingTransitions: Sendable {
                         wake(at: first.due)
                     }
                 }
-                if queue.paused {
-                    let resumeAt = queue.last.map { $0.due.addingTimeInterval(-horizon.seconds) } ?? now
-                    if resumeAt <= now && (queue.seekTo == nil || queue.isEmpty) {
+                if queue.paused && queue.seekTo == nil {
+                    let resumeAt = queue.last.map { policy.resumeAt(newestDue: $0.due, resumeLatency: latency) } ?? now
+                    if resumeAt <= now {
                         queue.paused = false
+                        queue.resumedAt = now
                         resume(partition)
                         work.resume.append(partition)
-                    } else if queue.seekTo == nil {
+                    } else {
                         wake(at: resumeAt)
                     }
                 }
-                queues[partition] = queue
+                state.queues[partition] = queue
             }
             return work
         }
     }
 
     /// Marks the first `count` entries of `batch` done (they were acknowledged downstream) and releases
-    /// the partition for the next batch. Returns the offset to seek to before resuming, if the queue
-    /// overflowed and is now empty. A batch whose partition was revoked meanwhile changes nothing.
-    func finish(_ batch: Batch, completed count: Int) -> Int64? {
-        state.withLock { queues in
+    /// the partition for the next batch. Returns the seek the consumer must make before the partition
+    /// can be resumed, if the queue overflowed and is now empty; the partition stays paused until
+    /// ``seekCompleted(_:)``. A batch whose partition was revoked meanwhile changes nothing.
+    func finish(_ batch: Batch, completed count: Int) -> Seek? {
+        state.withLock { state in
             let partition = batch.partition
-            guard var queue = queues[partition], queue.epoch == batch.epoch else { return nil }
+            guard var queue = state.queues[partition], queue.epoch == batch.epoch else { return nil }
             queue.popFirst(count)
             queue.inFlight = false
-            var seek: Int64?
-            if queue.isEmpty, let target = queue.seekTo {
-                seek = target
-                queue.seekTo = nil
-            }
-            queues[partition] = queue
-            return seek
+            state.queues[partition] = queue
+            guard queue.isEmpty, let target = queue.seekTo else { return nil }
+            return Seek(partition: partition, offset: target, epoch: queue.epoch)
+        }
+    }
+
+    /// The consumer has seeked back as `seek` asked: the partition may be resumed. Returns false if the
+    /// partition's queue is no longer the one that asked (revoked meanwhile).
+    @discardableResult
+    func seekCompleted(_ seek: Seek) -> Bool {
+        state.withLock { state in
+            guard var queue = state.queues[seek.partition], queue.epoch == seek.epoch, queue.seekTo != nil else { return false }
+            queue.seekTo = nil
+            state.queues[seek.partition] = queue
+            return true
+        }
+    }
+
+    /// Whether `seek` is still wanted (its partition's queue has not been revoked meanwhile).
+    func isWanted(_ seek: Seek) -> Bool {
+        state.withLock { state in
+            guard let queue = state.queues[seek.partition] else { return false }
+            return queue.epoch == seek.epoch && queue.seekTo != nil
         }
     }
 
     /// Forgets revoked partitions: another member owns them now and re-reads the uncommitted records.
     func drop(_ partitions: [TopicPartition]) {
-        state.withLock { queues in partitions.forEach { queues[$0] = nil } }
+        state.withLock { state in partitions.forEach { state.queues[$0] = nil } }
     }
 
     /// Queued records per partition (for metrics).
-    var depths: [TopicPartition: Int] { state.withLock { $0.mapValues(\.count) } }
+    var depths: [TopicPartition: Int] { state.withLock { $0.queues.mapValues(\.count) } }
+
+    /// All queued records (for metrics).
+    var totalDepth: Int { state.withLock { $0.queues.values.reduce(0) { $0 + $1.count } } }
 }
 
 extension Duration {
     /// The duration in (fractional) seconds.
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+
+    /// The duration in whole nanoseconds.
+    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }

@@ -7,12 +7,13 @@ import Synchronization
 /// One stateless procesamiento worker for one state topic: it moves each order to the next state once
 /// the order has spent `delay` in this one (record timestamp + delay), then commits.
 ///
-/// The consume loop never sleeps. A record that is not due yet is queued in memory and its partition is
-/// paused (other partitions keep flowing); a dispatcher waits for the earliest due time, publishes the
-/// next state (timestamp = now), awaits the broker's acknowledgement and only then stores the offset —
-/// so a crash while waiting loses nothing: the uncommitted records are re-read by the next owner. The
-/// partition is resumed shortly before its queued records are all due, so the following records are
-/// fetched ahead of time and fire on time.
+/// The consume loop never sleeps. A record that is not due yet is queued in memory; a dispatcher waits
+/// for the earliest due time, publishes the next state (timestamp = now), awaits the broker's
+/// acknowledgement and only then stores the offset — so a crash while waiting loses nothing: the
+/// uncommitted records are re-read by the next owner. When waiting in memory would exceed the queue's
+/// bound, or the wait is long, the partition is paused (other partitions keep flowing) and resumed its
+/// measured resume latency before its queued records are all due, so the following records are fetched
+/// ahead of time and fire on time (``PausePolicy``).
 public final class ProcessingStage: Service, Sendable {
     public let estado: Estado
     public let delay: Duration
@@ -30,8 +31,9 @@ public final class ProcessingStage: Service, Sendable {
     /// - Parameters:
     ///   - estado: the state this worker reads (every state but `finalizado`).
     ///   - delay: time N an order spends in `estado`.
-    ///   - prefetchHorizon: how long before its queued records are due a paused partition is resumed
-    ///     (default: half the delay, at most 500 ms; it must exceed the broker's fetch latency).
+    ///   - queueCapacityPerPartition: most records one partition keeps in memory (the memory bound).
+    ///   - longWait: a partition whose newest record is due this far ahead is paused until shortly before
+    ///     it is due even when memory would suffice (see ``PausePolicy``).
     public init(
         estado: Estado,
         delay: Duration,
@@ -39,7 +41,7 @@ public final class ProcessingStage: Service, Sendable {
         kafka: KafkaConfiguration,
         producer: KafkaProducer,
         queueCapacityPerPartition: Int = 10_000,
-        prefetchHorizon: Duration? = nil,
+        longWait: Duration = .seconds(30),
         logger: Logger
     ) throws {
         guard let next = estado.next else { throw ConfigurationError("\(estado.rawValue) has no next state to process") }
@@ -53,9 +55,9 @@ public final class ProcessingStage: Service, Sendable {
         self.logger = logger
         consumer = try KafkaConsumer(configuration: kafka, groupID: topics.processingGroup(for: estado),
                                      topics: [topics.topic(for: estado)], logger: logger)
-        let horizon = prefetchHorizon ?? min(delay / 2, .milliseconds(500))
-        pending = PendingTransitions(capacityPerPartition: queueCapacityPerPartition, horizon: horizon)
+        pending = PendingTransitions(capacityPerPartition: queueCapacityPerPartition, longWait: longWait)
         metrics = StageMetrics(estado: estado, topics: topics)
+        metrics.resumeLatencyEstimate.record(pending.resumeLatency.seconds)
     }
 
     /// Partitions this worker owns now.
@@ -100,8 +102,11 @@ public final class ProcessingStage: Service, Sendable {
                 }
                 let due = (message.timestamp ?? now).addingTimeInterval(delay.seconds)
                 let entry = PendingTransitions.Entry(message: message, pedido: pedido, due: due)
-                let consumer = self.consumer
-                _ = pending.enqueue(entry, now: now) { try? consumer.pause($0) }
+                let (consumer, metrics, pending) = (self.consumer, self.metrics, self.pending)
+                _ = pending.enqueue(entry, now: now, pause: { try? consumer.pause($0) }, measured: { sample in
+                    metrics.resumeLatency.recordNanoseconds(sample.nanoseconds)
+                    metrics.resumeLatencyEstimate.record(pending.resumeLatency.seconds)
+                })
                 wakeUp.signal()
             case .revoked(let partitions):
                 pending.drop(partitions)
@@ -122,7 +127,7 @@ public final class ProcessingStage: Service, Sendable {
             while !Task.isCancelled {
                 let consumer = self.consumer
                 let work = pending.takeWork(now: Date()) { try? consumer.resume($0) }
-                metrics.queued.record(pending.depths.values.reduce(0, +))
+                metrics.queued.record(pending.totalDepth)
                 for batch in work.due.values {
                     group.addTask { await self.advance(batch) }
                 }
@@ -153,12 +158,29 @@ public final class ProcessingStage: Service, Sendable {
         } else {
             publishFailures.store(0, ordering: .relaxed)
         }
-        if let seekTo = pending.finish(batch, completed: completed) {
-            do { try await consumer.seek(partition, to: seekTo) } catch {
-                logger.error("seek after overflow failed", metadata: ["partition": "\(partition)", "error": "\(error)"])
-            }
+        if let seek = pending.finish(batch, completed: completed) {
+            await seekBack(seek)
         }
         wakeUp.signal()
+    }
+
+    /// Moves the fetch position of an overflowed partition back to its first dropped record, retrying
+    /// (with a capped backoff) until it succeeds or the partition is no longer ours; only then may the
+    /// partition be resumed, so no record past a dropped one is ever published before it.
+    private func seekBack(_ seek: PendingTransitions.Seek) async {
+        var attempt = 0
+        while pending.isWanted(seek), !Task.isCancelled {
+            do {
+                try await consumer.seek(seek.partition, to: seek.offset)
+                pending.seekCompleted(seek)
+                return
+            } catch {
+                attempt += 1
+                logger.warning("seek after overflow failed; retrying", metadata: [
+                    "partition": "\(seek.partition)", "offset": "\(seek.offset)", "attempt": "\(attempt)", "error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(min(2000, 50 << min(attempt, 6))))
+            }
+        }
     }
 
     /// Publishes the next state of `entries` concurrently and returns how many of them, from the first

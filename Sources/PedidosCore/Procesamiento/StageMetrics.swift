@@ -9,6 +9,10 @@ struct StageMetrics: Sendable {
     let lateness: Timer
     /// Records fetched and waiting for their due time.
     let queued: Gauge
+    /// Time from resuming a paused partition to its first record that was already in the broker.
+    let resumeLatency: Timer
+    /// The resume latency the pause decisions plan with now (upper estimate from recent measurements).
+    let resumeLatencyEstimate: Gauge
     let estado: Estado
     let topic: String
 
@@ -22,6 +26,9 @@ struct StageMetrics: Sendable {
         lateness = Timer(label: "pedidos_transition_lateness_seconds", dimensions: [("estado", estado.rawValue)],
                          preferredDisplayUnit: .seconds)
         queued = Gauge(label: "pedidos_pending_transitions", dimensions: [("estado", estado.rawValue)])
+        resumeLatency = Timer(label: "pedidos_resume_first_record_seconds", dimensions: [("estado", estado.rawValue)],
+                              preferredDisplayUnit: .seconds)
+        resumeLatencyEstimate = Gauge(label: "pedidos_resume_latency_estimate_seconds", dimensions: [("estado", estado.rawValue)])
     }
 
     func report(lag: [TopicPartition: Int64], paused: Set<TopicPartition>) {

@@ -54,6 +54,19 @@ public struct ServiceEnvironment: Sendable {
         self["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
     }
 
+    /// A positive integer from `name`, or `fallback`.
+    public func positiveInteger(_ name: String, default fallback: Int) throws -> Int {
+        guard let text = self[name] else { return fallback }
+        guard let value = Int(text), value > 0 else { throw ConfigurationError("\(name)=\(text) is not a positive integer") }
+        return value
+    }
+
+    /// A duration (`250ms`, `5s`, `2m`) from `name`, or `fallback`.
+    public func duration(_ name: String, default fallback: Duration) throws -> Duration {
+        guard let text = self[name] else { return fallback }
+        do { return try DurationParsing.parse(text) } catch { throw ConfigurationError("\(name): \(error)") }
+    }
+
     /// An integer port from `name`, or `fallback`.
     public func port(_ name: String, default fallback: Int) throws -> Int {
         guard let text = self[name] else { return fallback }

@@ -1,5 +1,6 @@
 import Logging
 import Metrics
+import Synchronization
 
 /// Hands out ids from blocks reserved through an ``OrderIDBlockSource``, in increasing order.
 ///
@@ -10,24 +11,31 @@ import Metrics
 /// left alone for `retryDelay` (callers that need a block meanwhile get the same error at once), so an
 /// unreachable PostgreSQL is not hammered by every request.
 /// Ids are unique because every block is; an unused rest of a block is simply skipped after a restart.
-public actor BlockOrderIDAllocator<Source: OrderIDBlockSource>: OrderIDAllocator {
+///
+/// The common case, an id from the current block, takes a lock and returns without suspending (no actor
+/// hop on every request); only a caller that finds both blocks used up awaits the reservation in flight.
+public final class BlockOrderIDAllocator<Source: OrderIDBlockSource>: OrderIDAllocator {
     /// Where blocks come from.
-    public nonisolated let source: Source
+    public let source: Source
     private let logger: Logger
     private let blocksReserved = Counter(label: "solicitudes_id_blocks_reserved_total")
     private let blockFailures = Counter(label: "solicitudes_id_block_failures_total")
-
-    /// Ids not handed out yet from the block in use.
-    private var current: Range<Int64> = 0..<0
-    /// Size of the block in use (its refill threshold is half of it).
-    private var currentSize: Int64 = 0
-    /// The next block, already reserved.
-    private var spare: Range<Int64>?
-    /// The reservation in flight, if any (never more than one at a time).
-    private var refill: Task<Void, any Error>?
-    /// The last failed reservation: when, and why.
-    private var lastFailure: (at: ContinuousClock.Instant, error: any Error)?
     private let retryDelay: Duration
+
+    private struct State {
+        /// Ids not handed out yet from the block in use.
+        var current: Range<Int64> = 0..<0
+        /// Size of the block in use (its refill threshold is half of it).
+        var currentSize: Int64 = 0
+        /// The next block, already reserved.
+        var spare: Range<Int64>?
+        /// The reservation in flight, if any (never more than one at a time).
+        var refill: Task<Void, any Error>?
+        /// The last failed reservation: when, and why.
+        var lastFailure: (at: ContinuousClock.Instant, error: any Error)?
+    }
+
+    private let state = Mutex(State())
 
     /// - Parameters:
     ///   - source: where blocks come from.
@@ -39,58 +47,82 @@ public actor BlockOrderIDAllocator<Source: OrderIDBlockSource>: OrderIDAllocator
         self.logger = logger
     }
 
+    /// What a caller does after looking at the state.
+    private enum Step {
+        case id(Int64)
+        case fail(any Error)
+        case wait(Task<Void, any Error>)
+    }
+
     public func nextID() async throws -> Int64 {
         while true {
-            if current.isEmpty, let block = spare {
-                current = block
-                currentSize = Int64(block.count)
-                spare = nil
+            let step = state.withLock { state -> Step in
+                if state.current.isEmpty, let block = state.spare {
+                    state.current = block
+                    state.currentSize = Int64(block.count)
+                    state.spare = nil
+                }
+                let inBackoff = isInBackoff(state)
+                if let id = state.current.popFirst() {
+                    if state.spare == nil, state.refill == nil, Int64(state.current.count) * 2 <= state.currentSize, !inBackoff {
+                        _ = startRefill(&state)
+                    }
+                    return .id(id)
+                }
+                // Nothing left: wait for the reservation in flight (or start one) and look again.
+                if state.refill == nil, inBackoff, let lastFailure = state.lastFailure { return .fail(lastFailure.error) }
+                return .wait(state.refill ?? startRefill(&state))
             }
-            if let id = current.popFirst() {
-                if spare == nil, refill == nil, Int64(current.count) * 2 <= currentSize, !inBackoff { startRefill() }
-                return id
+            switch step {
+            case .id(let id): return id
+            case .fail(let error): throw error
+            case .wait(let task): try await task.value
             }
-            // Nothing left: wait for the reservation in flight (or start one) and look again.
-            if refill == nil, inBackoff, let lastFailure { throw lastFailure.error }
-            try await (refill ?? startRefill()).value
         }
     }
 
     /// Reserves a block now unless one is ready, so the first order does not wait (used at start-up).
     public func prefetch() async throws {
-        guard current.isEmpty, spare == nil else { return }
-        try await (refill ?? startRefill()).value
+        let task = state.withLock { state -> Task<Void, any Error>? in
+            guard state.current.isEmpty, state.spare == nil else { return nil }
+            return state.refill ?? startRefill(&state)
+        }
+        try await task?.value
     }
 
     /// Ids available without asking the source (the rest of the current block plus the spare block).
-    public var available: Int64 { Int64(current.count) + Int64(spare?.count ?? 0) }
+    public var available: Int64 { state.withLock { Int64($0.current.count) + Int64($0.spare?.count ?? 0) } }
 
     /// Whether the last reservation failed less than `retryDelay` ago.
-    private var inBackoff: Bool {
-        guard let lastFailure else { return false }
+    private func isInBackoff(_ state: State) -> Bool {
+        guard let lastFailure = state.lastFailure else { return false }
         return ContinuousClock.now < lastFailure.at.advanced(by: retryDelay)
     }
 
-    @discardableResult
-    private func startRefill() -> Task<Void, any Error> {
+    private func startRefill(_ state: inout State) -> Task<Void, any Error> {
         let task = Task { try await self.reserveBlock() }
-        refill = task
+        state.refill = task
         return task
     }
 
     private func reserveBlock() async throws {
-        defer { refill = nil }
         do {
             let block = try await source.nextBlock()
             guard !block.isEmpty, block.lowerBound > 0 else {
                 throw OrderIDAllocationError("the id source returned an unusable block \(block)")
             }
-            spare = block
-            lastFailure = nil
+            state.withLock { state in
+                state.spare = block
+                state.lastFailure = nil
+                state.refill = nil
+            }
             blocksReserved.increment()
             logger.debug("reserved id block", metadata: ["first": "\(block.lowerBound)", "size": "\(block.count)"])
         } catch {
-            lastFailure = (ContinuousClock.now, error)
+            state.withLock { state in
+                state.lastFailure = (ContinuousClock.now, error)
+                state.refill = nil
+            }
             blockFailures.increment()
             logger.warning("could not reserve an id block", metadata: ["error": "\(error)"])
             throw error

@@ -25,8 +25,11 @@ public func buildSolicitudesApplication(
     let host = environment["SOLICITUDES_HOST"] ?? "127.0.0.1"
 
     let kafka = try environment.kafka(clientID: "solicitudes")
-    // librdkafka gives up on a record after 4 s, so an unreachable broker is a 503 within 5 s.
-    let producer = try KafkaProducer(configuration: kafka, properties: ["message.timeout.ms": "4000"], logger: logger)
+    // librdkafka gives up on a record after 4 s, so an unreachable broker is a 503 within 5 s. Each
+    // request waits for its own record's acknowledgement: no linger (records queued while a request to
+    // the broker is in flight still go out together in the next one).
+    let producer = try KafkaProducer(configuration: kafka, properties: ["message.timeout.ms": "4000", "linger.ms": "0"],
+                                     logger: logger)
     let topicGuard = try TopicGuard(configuration: kafka, topics: topics, partitions: partitions, logger: logger)
 
     var database = try PostgresConfiguration(url: environment.databaseURL)

@@ -76,16 +76,25 @@ final class RDKafkaCallbacks: Sendable {
     }
 }
 
-/// One in-flight produce: resumed exactly once, by its delivery report, by a synchronous failure, or
-/// by ``DeliveryRegistry/failAll(_:)`` when its handle is retired before the report could be served.
+/// One in-flight produce: resumed exactly once, by its delivery report, by a synchronous failure, by
+/// ``DeliveryRegistry/failAll(_:)`` when its handle is retired before the report could be served, or by
+/// ``DeliveryRegistry/takeOverdue(at:)`` once its deadline has passed.
 final class DeliveryPromise: Sendable {
     private let continuation: CheckedContinuation<KafkaDeliveryReport, any Error>
     private let completed = Atomic<Bool>(false)
     private let registry: DeliveryRegistry
+    /// When the promise gives up waiting for its report.
+    let deadline: ContinuousClock.Instant
+    /// Whether `deadline` is the caller's (else it is the handle's report deadline: a report that late
+    /// means a wedged handle).
+    let deadlineIsCallers: Bool
 
-    init(_ continuation: CheckedContinuation<KafkaDeliveryReport, any Error>, registry: DeliveryRegistry) {
+    init(_ continuation: CheckedContinuation<KafkaDeliveryReport, any Error>, registry: DeliveryRegistry,
+         deadline: ContinuousClock.Instant, deadlineIsCallers: Bool) {
         self.continuation = continuation
         self.registry = registry
+        self.deadline = deadline
+        self.deadlineIsCallers = deadlineIsCallers
         registry.add(self)
     }
 
@@ -104,6 +113,11 @@ final class DeliveryRegistry: Sendable {
 
     func add(_ promise: DeliveryPromise) { pending.withLock { $0[ObjectIdentifier(promise)] = promise } }
     func remove(_ promise: DeliveryPromise) { _ = pending.withLock { $0.removeValue(forKey: ObjectIdentifier(promise)) } }
+
+    /// The promises whose deadline is at or before `now` (still registered: completing them removes them).
+    func takeOverdue(at now: ContinuousClock.Instant) -> [DeliveryPromise] {
+        pending.withLock { pending in pending.values.filter { $0.deadline <= now } }
+    }
 
     /// Fails every promise still waiting (their handle is going away and will serve no more reports).
     func failAll(_ error: KafkaError) {
