@@ -6,6 +6,8 @@
 #                               diamantes (mails not waited for: the outbox sends ~250 mails/s, the sweep's
 #                               ~37,000 would take minutes), wrk GET /health vs POST /pedidos (5 s each);
 #                               plots into docs/img/carga-*.png
+#   scripts/carga.sh --rendimiento   the performance benchmark (scripts/rendimiento.sh): every figure beside its
+#                               reference (SMTP server's own pace, bare GET /health, the goals) in one run
 #   scripts/carga.sh --corto    short check for CI (debug build unless PEDIDOS_BUILD is set, N=200ms): ráfaga
 #                               M=300 and sostenido R=50/s × 5 s on supermercado; no plots
 #
@@ -19,6 +21,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PEDIDOS_ROOT"
 
+[[ "${1:-}" == "--rendimiento" ]] && exec bash scripts/rendimiento.sh
 corto=0
 [[ "${1:-}" == "--corto" ]] && corto=1
 if (( corto )); then

@@ -108,7 +108,7 @@ struct PendingTransitionsTests {
         var samples: [Duration] = []
         let arrival = resumedAt.addingTimeInterval(0.3)
         _ = pending.enqueue(entry(0, 1, dueIn: 10, now: arrival, producedAt: now.addingTimeInterval(1)), now: arrival,
-                            measured: { samples.append($0) })
+                            measured: { sample, _ in samples.append(sample) })
         #expect(samples.count == 1)
         #expect(abs((samples.first ?? .zero).seconds - 0.3) < 0.001)
         // 1.5 × the largest recent sample.
@@ -118,7 +118,7 @@ struct PendingTransitionsTests {
         let second = pending.takeWork(now: now.addingTimeInterval(30))
         #expect(second.resume == [p0])
         _ = pending.enqueue(entry(0, 2, dueIn: 10, now: now.addingTimeInterval(31), producedAt: now.addingTimeInterval(30.5)),
-                            now: now.addingTimeInterval(31), measured: { samples.append($0) })
+                            now: now.addingTimeInterval(31), measured: { sample, _ in samples.append(sample) })
         #expect(samples.count == 1)
     }
 
@@ -191,6 +191,59 @@ struct PendingTransitionsTests {
 
 @Suite("procesamiento against the broker", .timeLimit(.minutes(2)))
 struct ProcesamientoTests {
+    @Test("a long wait pauses the partition until shortly before its records are due, the resume latency is measured, and nothing is early or lost")
+    func pauseUntilDue() async throws {
+        Observability.bootstrapMetricsOnly()
+        let delay = Duration.seconds(3)
+        let prefix = TestEnvironment.uniqueName("pause") + "-"
+        let topics = PedidoTopics(prefix: prefix)
+        let kafka = try KafkaTestSupport.configuration(clientID: "pause-test")
+        let logger = KafkaTestSupport.logger
+        try await KafkaAdmin(configuration: kafka, logger: logger).ensureTopics(topics.all.map { .init(name: $0, partitions: 1) })
+        let producer = try KafkaProducer(configuration: kafka, logger: logger)
+        // Every wait of 3 s is "long" here, so the partition is paused after its first record.
+        let stage = try ProcessingStage(estado: .recibido, delay: delay, topics: topics, kafka: kafka, producer: producer,
+                                        longWait: .milliseconds(500), logger: logger)
+        let prior = stage.pending.resumeLatency
+        let group = ServiceGroup(services: [stage], gracefulShutdownSignals: [], logger: logger)
+        let running = Task { try await group.run() }
+        let watcher = try KafkaConsumer(configuration: kafka, groupID: TestEnvironment.uniqueName("watch"),
+                                        topics: [topics.topic(for: .preparando)], logger: logger)
+        let seen = KafkaTestSupport.Collector(watcher)
+        try await waitUntil("the stage owns its partition", timeout: .seconds(30)) { !stage.assignment.isEmpty }
+
+        var sentAt: [Int64: Date] = [:]
+        var sawPause = false
+        for index in 0..<20 {
+            let id = Int64(2_000_000 + index)
+            let pedido = Pedido(id: id, nombre: "Pedido \(index)", precio: try Precio(literal: "10"),
+                                correo: "p\(index)@example.com", estado: .recibido)
+            let now = Date()
+            sentAt[id] = now
+            try await producer.send(PedidoMessage.record(for: pedido, enteredAt: now, topics: topics))
+            sawPause = sawPause || !stage.pausedPartitions.isEmpty
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try await waitUntil("20 orders in preparando", timeout: .seconds(30), poll: .milliseconds(100)) {
+            sawPause = sawPause || !stage.pausedPartitions.isEmpty
+            return seen.messages.count >= 20
+        }
+        #expect(sawPause, "the partition was never paused although every wait was long")
+        for message in seen.messages {
+            let pedido = try PedidoMessage.decode(message, topics: topics)
+            let moved = try #require(message.timestamp)
+            #expect(moved.timeIntervalSince(sentAt[pedido.id]!) >= delay.seconds - 0.002, "order \(pedido.id) moved on too early")
+        }
+        #expect(Set(seen.messages.map(\.offset)).count == 20)
+        // Records produced while the partition was paused came with the first fetch after the resume.
+        #expect(stage.pending.resumeLatency != prior, "no resume latency was measured")
+
+        await seen.stop()
+        await group.triggerGracefulShutdown()
+        try await running.value
+        await producer.close()
+    }
+
     @Test("orders walk recibido → finalizado, each state at least N after the previous, every partition flowing")
     func ordersWalkThroughStates() async throws {
         Observability.bootstrapMetricsOnly()

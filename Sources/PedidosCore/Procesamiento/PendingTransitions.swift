@@ -126,40 +126,52 @@ final class PendingTransitions: Sendable {
     }
 
     /// Appends a fetched message; `pause` is called (under the lock) when the partition must pause, and
-    /// `measured` with the resume latency when this is the first record after a resume that was already
-    /// waiting in the broker at that moment.
+    /// `measured` (under the lock: it must not call back into this object) with the resume latency and
+    /// the new estimate when this is the first record after a resume that was already waiting in the
+    /// broker at that moment.
     func enqueue(_ entry: Entry, now: Date, pause: (TopicPartition) -> Void = { _ in },
-                 measured: (Duration) -> Void = { _ in }) -> EnqueueResult {
+                 measured: (_ sample: Duration, _ estimate: Duration) -> Void = { _, _ in }) -> EnqueueResult {
         state.withLock { state in
             let partition = entry.message.topicPartition
-            var queue = state.queues[partition] ?? PartitionQueue(epoch: epochs.add(1, ordering: .relaxed).newValue)
-            defer { state.queues[partition] = queue }
-            if let resumedAt = queue.resumedAt {
-                queue.resumedAt = nil
-                if let timestamp = entry.message.timestamp, timestamp <= resumedAt {
-                    let sample = Duration.seconds(max(0, now.timeIntervalSince(resumedAt)))
-                    state.resumeLatency.record(sample)
-                    measured(sample)
-                }
+            if state.queues[partition] == nil {
+                state.queues[partition] = PartitionQueue(epoch: epochs.add(1, ordering: .relaxed).newValue)
             }
-            queue.countArrival(at: now)
-            if queue.seekTo != nil || queue.count >= policy.capacity {
-                queue.seekTo = min(queue.seekTo ?? entry.message.offset, entry.message.offset)
-                let mustPause = !queue.paused
-                queue.paused = true
-                if mustPause { pause(partition) }
-                return .dropped(pause: mustPause)
-            }
-            queue.entries.append(entry)
-            let mustPause = !queue.paused && policy.shouldPause(
-                queued: queue.count, newestDue: entry.due, arrivalRate: queue.arrivalRate,
-                resumeLatency: state.resumeLatency.value, now: now)
-            if mustPause {
-                queue.paused = true
-                pause(partition)
-            }
-            return .queued(pause: mustPause)
+            let latency = state.resumeLatency.value
+            // Mutated in place: a copy of the queue would share its entries and make every append copy them all.
+            return Self.enqueue(entry, into: &state.queues[partition]!, now: now, policy: policy, latency: latency,
+                                estimate: &state.resumeLatency, pause: pause, measured: measured)
         }
+    }
+
+    private static func enqueue(_ entry: Entry, into queue: inout PartitionQueue, now: Date, policy: PausePolicy,
+                                latency: Duration, estimate: inout ResumeLatencyEstimate,
+                                pause: (TopicPartition) -> Void, measured: (Duration, Duration) -> Void) -> EnqueueResult {
+        let partition = entry.message.topicPartition
+        if let resumedAt = queue.resumedAt {
+            queue.resumedAt = nil
+            if let timestamp = entry.message.timestamp, timestamp <= resumedAt {
+                let sample = Duration.seconds(max(0, now.timeIntervalSince(resumedAt)))
+                estimate.record(sample)
+                measured(sample, estimate.value)
+            }
+        }
+        queue.countArrival(at: now)
+        if queue.seekTo != nil || queue.count >= policy.capacity {
+            queue.seekTo = min(queue.seekTo ?? entry.message.offset, entry.message.offset)
+            let mustPause = !queue.paused
+            queue.paused = true
+            if mustPause { pause(partition) }
+            return .dropped(pause: mustPause)
+        }
+        queue.entries.append(entry)
+        let mustPause = !queue.paused && policy.shouldPause(
+            queued: queue.count, newestDue: entry.due, arrivalRate: queue.arrivalRate,
+            resumeLatency: latency, now: now)
+        if mustPause {
+            queue.paused = true
+            pause(partition)
+        }
+        return .queued(pause: mustPause)
     }
 
     /// Takes every due entry of partitions not already being worked on, lists paused partitions whose
@@ -208,11 +220,10 @@ final class PendingTransitions: Sendable {
     func finish(_ batch: Batch, completed count: Int) -> Seek? {
         state.withLock { state in
             let partition = batch.partition
-            guard var queue = state.queues[partition], queue.epoch == batch.epoch else { return nil }
-            queue.popFirst(count)
-            queue.inFlight = false
-            state.queues[partition] = queue
-            guard queue.isEmpty, let target = queue.seekTo else { return nil }
+            guard state.queues[partition]?.epoch == batch.epoch else { return nil }
+            state.queues[partition]!.popFirst(count)
+            state.queues[partition]!.inFlight = false
+            guard let queue = state.queues[partition], queue.isEmpty, let target = queue.seekTo else { return nil }
             return Seek(partition: partition, offset: target, epoch: queue.epoch)
         }
     }

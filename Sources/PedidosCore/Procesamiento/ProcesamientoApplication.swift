@@ -12,7 +12,7 @@ import ServiceLifecycle
 /// | Variable | Default | Meaning |
 /// |---|---|---|
 /// | `PROCESAMIENTO_PORT` | `8082` | HTTP port |
-/// | `PROCESAMIENTO_COLA_MAXIMA` | `10000` | records one partition keeps in memory (its memory bound) |
+/// | `PROCESAMIENTO_COLA_MAXIMA` | `5000` | records one partition keeps in memory (its memory bound) |
 /// | `PROCESAMIENTO_PAUSA_LARGA` | `30s` | a partition whose newest record is due this far ahead is paused until shortly before it is due, even when memory would suffice (``PausePolicy``) |
 public func buildProcesamientoApplication(
     environment: ServiceEnvironment,
@@ -26,7 +26,7 @@ public func buildProcesamientoApplication(
     let producer = try KafkaProducer(configuration: kafka, logger: logger)
     let topicGuard = try TopicGuard(configuration: kafka, topics: topics, partitions: environment.partitions, logger: logger)
     try await topicGuard.ensureTopics()
-    let capacity = try environment.positiveInteger("PROCESAMIENTO_COLA_MAXIMA", default: 10_000)
+    let capacity = try environment.positiveInteger("PROCESAMIENTO_COLA_MAXIMA", default: 5_000)
     let longWait = try environment.duration("PROCESAMIENTO_PAUSA_LARGA", default: .seconds(30))
     let stages = try estados.map { estado in
         try ProcessingStage(estado: estado, delay: environment.delay(for: estado), topics: topics,

@@ -40,7 +40,7 @@ public final class ProcessingStage: Service, Sendable {
         topics: PedidoTopics,
         kafka: KafkaConfiguration,
         producer: KafkaProducer,
-        queueCapacityPerPartition: Int = 10_000,
+        queueCapacityPerPartition: Int = 5_000,
         longWait: Duration = .seconds(30),
         logger: Logger
     ) throws {
@@ -102,10 +102,10 @@ public final class ProcessingStage: Service, Sendable {
                 }
                 let due = (message.timestamp ?? now).addingTimeInterval(delay.seconds)
                 let entry = PendingTransitions.Entry(message: message, pedido: pedido, due: due)
-                let (consumer, metrics, pending) = (self.consumer, self.metrics, self.pending)
-                _ = pending.enqueue(entry, now: now, pause: { try? consumer.pause($0) }, measured: { sample in
+                let (consumer, metrics) = (self.consumer, self.metrics)
+                _ = pending.enqueue(entry, now: now, pause: { try? consumer.pause($0) }, measured: { sample, estimate in
                     metrics.resumeLatency.recordNanoseconds(sample.nanoseconds)
-                    metrics.resumeLatencyEstimate.record(pending.resumeLatency.seconds)
+                    metrics.resumeLatencyEstimate.record(estimate.seconds)
                 })
                 wakeUp.signal()
             case .revoked(let partitions):

@@ -1,0 +1,95 @@
+"""CPU and memory of processes over time, from /proc (used by scripts/rendimiento.sh).
+
+  procesos.py muestrear --salida S.csv [--cada 1] NOMBRE=PID ...   samples until SIGTERM/SIGINT
+  procesos.py resumir S.csv [--desde T0] [--hasta T1]               JSON summary per process
+
+Each sample line: unix time, name, CPU % of one core since the previous sample, RSS in MB.
+"""
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+
+TICKS = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime (fields 14 and 15 of stat)
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/statm") as statm:
+        return int(statm.read().split()[1]) * PAGE / 1e6
+
+
+def sample(args):
+    targets = [item.split("=", 1) for item in args.procesos]
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+    last = {}
+    with open(args.salida, "w") as out:
+        out.write("t,proceso,cpu_pct,rss_mb\n")
+        while not stop:
+            now = time.time()
+            for name, pid in targets:
+                try:
+                    ticks, rss = cpu_ticks(pid), rss_mb(pid)
+                except (FileNotFoundError, ProcessLookupError):
+                    continue
+                if name in last:
+                    t0, ticks0 = last[name]
+                    cpu = (ticks - ticks0) / TICKS / max(now - t0, 1e-6) * 100
+                    out.write(f"{now:.3f},{name},{cpu:.1f},{rss:.1f}\n")
+                last[name] = (now, ticks)
+            out.flush()
+            time.sleep(args.cada)
+
+
+def summarize(args):
+    per = {}
+    with open(args.archivo) as samples:
+        next(samples)
+        for line in samples:
+            t, name, cpu, rss = line.strip().split(",")
+            t = float(t)
+            if (args.desde and t < args.desde) or (args.hasta and t > args.hasta):
+                continue
+            entry = per.setdefault(name, {"cpu": [], "rss": []})
+            entry["cpu"].append(float(cpu))
+            entry["rss"].append(float(rss))
+    summary = {
+        name: {
+            "cpu_media_pct": round(sum(v["cpu"]) / len(v["cpu"]), 1),
+            "cpu_max_pct": round(max(v["cpu"]), 1),
+            "rss_max_mb": round(max(v["rss"]), 1),
+            "muestras": len(v["cpu"]),
+        }
+        for name, v in per.items() if v["cpu"]
+    }
+    json.dump(summary, sys.stdout, indent=1, sort_keys=True)
+    print()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="comando", required=True)
+    m = sub.add_parser("muestrear")
+    m.add_argument("--salida", required=True)
+    m.add_argument("--cada", type=float, default=1.0)
+    m.add_argument("procesos", nargs="+", help="NOMBRE=PID")
+    r = sub.add_parser("resumir")
+    r.add_argument("archivo")
+    r.add_argument("--desde", type=float)
+    r.add_argument("--hasta", type=float)
+    args = parser.parse_args()
+    sample(args) if args.comando == "muestrear" else summarize(args)
+
+
+if __name__ == "__main__":
+    main()

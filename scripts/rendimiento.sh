@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# Performance benchmark of pedidos: every figure beside its reference, measured in one run on this machine.
+#
+#   scripts/rendimiento.sh            (also: scripts/carga.sh --rendimiento)
+#
+# Release build, on an infrastructure of its own (fresh broker, PostgreSQL and SMTP server under
+# .run/rendimiento, other ports), so a running system is left alone. Phases, in this order:
+#   post         solicitudes alone: wrk GET /health vs POST /pedidos, 10 and 64 connections, alternated twice
+#   transiciones N=1s and N=5s, steady 100 and 500 orders/s for RENDIMIENTO_DURACION s (60): transition lateness,
+#                POST latency, mail latency (transition -> accepted by the SMTP server), all orders and mails
+#   sostenido    fresh broker, N=1s, RENDIMIENTO_TASA orders/s (250) for RENDIMIENTO_DURACION_SOSTENIDO s (300):
+#                lateness, mail latency, lag, CPU and RSS per process
+#   reposo       the three services idle for 30 s: CPU and RSS
+#   correo       the SMTP server's own pace (scripts/smtp_referencia.py, as many connections as the outbox has
+#                lanes, and 16), then the outbox draining a backlog of RENDIMIENTO_CORREOS mails (20000), then the
+#                reference again
+#   volumen      RENDIMIENTO_PRECARGA records (1000000) written to the broker, then N=1s at 100 and 500 orders/s
+# Results: resultados/rendimiento-<time>/ (raw files) and its tabla.md (the table, also printed).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PEDIDOS_RUN="$ROOT/.run/rendimiento"
+export EMBEDDED_KAFKA_PORT=19192 EMBEDDED_PG_PORT=15532 EMBEDDED_SMTP_PORT=12625
+export SOLICITUDES_PORT=18080 NOTIFICACIONES_PORT=18081 PROCESAMIENTO_PORT=18082
+unset KAFKA_BROKERS DATABASE_URL SMTP_URL SMTP_STORE KAFKA_PROPERTIES
+source "$ROOT/scripts/lib.sh"
+cd "$PEDIDOS_ROOT"
+
+duracion="${RENDIMIENTO_DURACION:-60}"
+tasa_sostenida="${RENDIMIENTO_TASA:-250}"
+duracion_sostenida="${RENDIMIENTO_DURACION_SOSTENIDA:-300}"
+correos="${RENDIMIENTO_CORREOS:-20000}"
+precarga="${RENDIMIENTO_PRECARGA:-1000000}"
+export PEDIDOS_BUILD=release PEDIDOS_SKIP_BUILD=1 PEDIDOS_SERVICE_DIR="$RUN/services"
+
+bash scripts/bootstrap.sh
+bash scripts/datasets.sh
+log "building (release)"
+swift build -c release >/dev/null
+
+session="$PEDIDOS_ROOT/resultados/rendimiento-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$session"
+log "results in ${session#$PEDIDOS_ROOT/}"
+
+bash scripts/infra.sh down >/dev/null 2>&1 || true
+rm -rf "$RUN"
+cleanup() {
+  local status=$?
+  [[ -n "${sampler:-}" ]] && kill "$sampler" 2>/dev/null || true
+  bash scripts/services.sh stop >/dev/null 2>&1 || true
+  bash scripts/infra.sh down >/dev/null 2>&1 || true
+  exit "$status"
+}
+trap cleanup EXIT
+bash scripts/infra.sh up
+source "$RUN/infra.env"
+psql_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)/psql"
+sql() { "$psql_bin" "$DATABASE_URL" -qtAX -c "$1"; }
+python="$DEPS/venv/bin/python"
+{ echo "# $(date -Is) $(uname -r), $(nproc) cores"; uptime; git -C "$PEDIDOS_ROOT" log -1 --format='commit %h %s'; } >"$session/maquina.txt"
+
+pid_of() {
+  case "$1" in
+    tansu) cat "$RUN/kafka/tansu.pid" ;;
+    smtp) cat "$RUN/smtp/smtp.pid" ;;
+    postgres) head -n1 "$RUN/postgres/data/postmaster.pid" ;;
+    *) cat "$PEDIDOS_SERVICE_DIR/$1.pid" ;;
+  esac
+}
+# sample FILE NAME...: samples CPU and RSS of the named processes until stop_sampling.
+sample() {
+  local file="$1" process; shift
+  local targets=()
+  for process in "$@"; do
+    [[ -f "$PEDIDOS_SERVICE_DIR/$process.pid" || "$process" =~ ^(tansu|smtp|postgres)$ ]] && targets+=("$process=$(pid_of "$process")")
+  done
+  "$python" scripts/procesos.py muestrear --salida "$file" "${targets[@]}" &
+  sampler=$!
+}
+stop_sampling() { kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true; sampler=""; }
+services_with_delay() {
+  bash scripts/services.sh stop >/dev/null 2>&1 || true
+  PEDIDOS_DELAY="$1" bash scripts/services.sh start "${@:2}" >/dev/null 2>&1
+}
+carga() {
+  "$PEDIDOS_ROOT/.build/release/carga" "$@" --solicitudes "http://127.0.0.1:$SOLICITUDES_PORT" \
+    --notificaciones "http://127.0.0.1:$NOTIFICACIONES_PORT" --procesamiento "http://127.0.0.1:$PROCESAMIENTO_PORT"
+}
+# Mail latency of the orders with an id above $1: transition recorded (Kafka timestamp) -> accepted by the server.
+mail_latency() {
+  local since="$1" out="$2" deadline=$(( $(date +%s) + 120 ))
+  while (( $(sql "SELECT count(*) FROM email_outbox WHERE order_id > $since AND status NOT IN ('sent', 'failed', 'uncertain')") > 0 )); do
+    (( $(date +%s) < deadline )) || break
+    sleep 1
+  done
+  sql "SELECT json_build_object(
+         'correos', count(*),
+         'no_enviados', count(*) FILTER (WHERE o.status <> 'sent'),
+         'p50_ms', round((percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM o.sent_at - t.entered_at)))::numeric * 1000, 1),
+         'p99_ms', round((percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM o.sent_at - t.entered_at)))::numeric * 1000, 1),
+         'max_ms', round((max(extract(epoch FROM o.sent_at - t.entered_at)))::numeric * 1000, 1))
+       FROM email_outbox o JOIN order_transitions t USING (order_id, state) WHERE o.order_id > $since" >"$out"
+}
+last_order() { sql "SELECT coalesce(max(id), 0) FROM orders"; }
+# steady DIR NAME RATE SECONDS DELAY: one carga sostenido run with mails checked, plus its mail latency and processes.
+steady() {
+  local dir="$1" name="$2" rate="$3" seconds="$4" delay="$5"
+  mkdir -p "$dir/$name"
+  local since; since="$(last_order)"
+  sample "$dir/$name/procesos.csv" solicitudes procesamiento notificaciones tansu postgres smtp
+  carga sostenido --dataset datasets/diamantes.csv --demora "$delay" --tasa "$rate" --duracion "$seconds" \
+    --smtp-store "$SMTP_STORE" --database-url "$DATABASE_URL" --resultados "$dir/$name" --plazo 180 \
+    >"$dir/$name/carga.txt" 2>&1 || echo "carga: failed (see carga.txt)" >>"$dir/$name/carga.txt"
+  stop_sampling
+  mail_latency "$since" "$dir/$name/correo.json"
+  "$python" scripts/procesos.py resumir "$dir/$name/procesos.csv" >"$dir/$name/procesos.json"
+  log "  $name: $(tail -n1 "$dir/$name/carga.txt" | cut -c1-220)"
+}
+warm_up() { carga rafaga --dataset datasets/supermercado.csv --demora "$1" --cantidad 20 --resultados "$session/calentamiento" >/dev/null 2>&1 || true; }
+
+# --- post: solicitudes alone ------------------------------------------------------------------------
+log "post: GET /health vs POST /pedidos, solicitudes alone"
+mkdir -p "$session/post"
+bash scripts/services.sh start solicitudes >/dev/null 2>&1
+wrk -t1 -c10 -d2s -s scripts/wrk-pedidos.lua "http://127.0.0.1:$SOLICITUDES_PORT/pedidos" >/dev/null 2>&1
+for round in 1 2; do
+  for connections in 10 64; do
+    wrk -t1 -c"$connections" -d5s --latency "http://127.0.0.1:$SOLICITUDES_PORT/health" >"$session/post/health-c$connections-$round.txt" 2>&1
+    wrk -t1 -c"$connections" -d5s --latency -s scripts/wrk-pedidos.lua "http://127.0.0.1:$SOLICITUDES_PORT/pedidos" \
+      >"$session/post/pedidos-c$connections-$round.txt" 2>&1
+  done
+done
+
+# --- transiciones: N=1s and N=5s at 100 and 500 orders/s --------------------------------------------
+for delay in 1s 5s; do
+  log "transiciones: N=$delay"
+  services_with_delay "$delay"
+  warm_up "$delay"
+  for rate in 100 500; do steady "$session/transiciones" "n$delay-r$rate" "$rate" "$duracion" "$delay"; done
+done
+
+# --- sostenido: fresh broker, N=1s ------------------------------------------------------------------
+log "sostenido: $tasa_sostenida orders/s for $duracion_sostenida s on a fresh broker"
+bash scripts/services.sh stop >/dev/null
+bash scripts/infra.sh down kafka >/dev/null && bash scripts/infra.sh up kafka >/dev/null
+services_with_delay 1s
+warm_up 1s
+steady "$session" sostenido "$tasa_sostenida" "$duracion_sostenida" 1s
+
+# --- reposo: idle services ------------------------------------------------------------------------
+log "reposo: 30 s idle"
+sleep 5
+sample "$session/reposo.csv" solicitudes procesamiento notificaciones
+sleep 30
+stop_sampling
+"$python" scripts/procesos.py resumir "$session/reposo.csv" >"$session/reposo.json"
+
+# --- correo: the SMTP server's pace, and the outbox with a backlog ----------------------------------
+log "correo: the SMTP server's own pace and the outbox draining $correos mails"
+mkdir -p "$session/correo"
+lanes="${NOTIFICACIONES_SMTP_CONNECTIONS:-$(grep -o 'NOTIFICACIONES_SMTP_CONNECTIONS` | `[0-9]*' Sources/PedidosCore/Notificaciones/NotificacionesConfiguration.swift | grep -o '[0-9]*$')}"
+bash scripts/services.sh stop notificaciones >/dev/null
+reference() {
+  "$python" scripts/smtp_referencia.py --host 127.0.0.1 --port "$EMBEDDED_SMTP_PORT" --conexiones "$1" --segundos 10 --json >"$2"
+}
+reference "$lanes" "$session/correo/referencia-antes.json"
+reference 16 "$session/correo/referencia-16.json"
+orders=$(( (correos + 3) / 4 ))
+sql "UPDATE email_outbox SET status = 'pending', sent_at = NULL, attempts = 0, last_error = NULL, next_attempt_at = now()
+     WHERE order_id IN (SELECT DISTINCT order_id FROM email_outbox ORDER BY order_id DESC LIMIT $orders)" >/dev/null
+backlog="$(sql "SELECT count(*) FROM email_outbox WHERE status = 'pending'")"
+PEDIDOS_DELAY=1s bash scripts/services.sh start notificaciones >/dev/null 2>&1
+sample "$session/correo/procesos.csv" notificaciones smtp postgres
+started=$(date +%s.%N)
+deadline=$(( $(date +%s) + 600 ))
+while (( $(sql "SELECT count(*) FROM email_outbox WHERE status IN ('pending', 'sending')") > 0 )) && (( $(date +%s) < deadline )); do sleep 0.5; done
+stop_sampling
+sql "SELECT json_build_object('pendientes_al_inicio', $backlog, 'enviados', count(*) FILTER (WHERE status = 'sent'),
+       'primero', extract(epoch FROM min(sent_at)), 'ultimo', extract(epoch FROM max(sent_at)),
+       'correos_por_s', round((count(*) FILTER (WHERE status = 'sent') / nullif(extract(epoch FROM max(sent_at) - min(sent_at)), 0))::numeric, 1),
+       'lanes', $lanes)
+     FROM email_outbox WHERE sent_at >= to_timestamp($started)" >"$session/correo/outbox.json"
+"$python" scripts/procesos.py resumir "$session/correo/procesos.csv" >"$session/correo/procesos.json"
+reference "$lanes" "$session/correo/referencia-despues.json"
+
+# --- volumen: a broker that already holds many records ------------------------------------------------
+log "volumen: $precarga records into the broker, then N=1s at 100 and 500 orders/s"
+mkdir -p "$session/volumen"
+"$PEDIDOS_ROOT/.build/release/carga" precargar --brokers "$KAFKA_BROKERS" --registros "$precarga" >"$session/volumen/precarga.txt" 2>&1
+ps -o rss= -p "$(pid_of tansu)" >"$session/volumen/tansu-rss-kb.txt"
+services_with_delay 1s
+warm_up 1s
+for rate in 100 500; do steady "$session/volumen" "n1s-r$rate" "$rate" "$duracion" 1s; done
+
+"$python" scripts/rendimiento_tabla.py "$session" | tee "$session/tabla.md"
+log "benchmark done: ${session#$PEDIDOS_ROOT/}/tabla.md"
