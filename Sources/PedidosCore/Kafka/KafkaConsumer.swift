@@ -71,6 +71,9 @@ public final class KafkaConsumer: Sendable {
             "auto.commit.interval.ms": "500",
             "auto.offset.reset": "earliest",
             "enable.partition.eof": "false",
+            // librdkafka prefetches up to 64 MB by default: with a backlog that alone was most of a
+            // service's memory. 8 MB still keeps every partition's fetches full.
+            "queued.max.messages.kbytes": "8192",
         ]) { _, new in new }
         all.merge(configuration.properties) { _, new in new }
         all.merge(properties) { _, new in new }
