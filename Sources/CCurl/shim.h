@@ -15,10 +15,10 @@ static inline CURLcode pedidos_curl_setopt_read(CURL *h, size_t (*cb)(char *, si
 static inline CURLcode pedidos_curl_setopt_xferinfo(CURL *h, int (*cb)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t)) {
     return curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, cb);
 }
-/* Debug callback (CURLOPT_DEBUGFUNCTION, with CURLOPT_VERBOSE=1); the SMTP layer records the server's
-   replies from it so errors can quote them. */
-static inline CURLcode pedidos_curl_setopt_debug(CURL *h, int (*cb)(CURL *, curl_infotype, char *, size_t, void *)) {
-    return curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, cb);
+/* Header callback (CURLOPT_HEADERFUNCTION): for SMTP libcurl passes every server reply line to it, so the
+   SMTP layer records error replies from it (errors quote them) without CURLOPT_VERBOSE. */
+static inline CURLcode pedidos_curl_setopt_header(CURL *h, size_t (*cb)(char *, size_t, size_t, void *)) {
+    return curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, cb);
 }
 static inline CURLcode pedidos_curl_getinfo_long(CURL *h, CURLINFO i, long *out) { return curl_easy_getinfo(h, i, out); }
 #endif

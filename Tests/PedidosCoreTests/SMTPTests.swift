@@ -546,5 +546,6 @@ struct SMTPEndOfDataTests {
         #expect(failure?.passedEndOfData == true)
         #expect(failure?.mayHaveBeenDelivered == false)
         #expect(failure?.error.isTransient == transient)
+        #expect(failure.map { "\($0.error)" }?.contains(reply) == true, "the error quotes the server's reply")
     }
 }

@@ -66,9 +66,10 @@ final class CurlSMTPTransport: @unchecked Sendable {
         try check(pedidos_curl_setopt_read(handle, CurlSMTPCallbacks.read), "CURLOPT_READFUNCTION")
         try check(pedidos_curl_setopt_xferinfo(handle, CurlSMTPCallbacks.progress), "CURLOPT_XFERINFOFUNCTION")
         try set(CURLOPT_NOPROGRESS, 0)
-        // VERBOSE only feeds the debug callback, which keeps the server's replies for error messages.
-        try check(pedidos_curl_setopt_debug(handle, CurlSMTPCallbacks.debug), "CURLOPT_DEBUGFUNCTION")
-        try set(CURLOPT_VERBOSE, 1)
+        // The header callback receives every reply line of the server; it keeps the error replies for error
+        // messages. (CURLOPT_VERBOSE with a debug callback did the same at a much higher cost per message:
+        // libcurl then formats and reports every command, reply and informational text.)
+        try check(pedidos_curl_setopt_header(handle, CurlSMTPCallbacks.header), "CURLOPT_HEADERFUNCTION")
     }
 
     /// Sends one rendered message, blocking until the server accepted it or the transfer failed.
@@ -138,7 +139,7 @@ final class CurlSMTPTransport: @unchecked Sendable {
             _ = pedidos_curl_setopt_ptr(handle, CURLOPT_MAIL_RCPT, nil)
             _ = pedidos_curl_setopt_ptr(handle, CURLOPT_READDATA, nil)
             _ = pedidos_curl_setopt_ptr(handle, CURLOPT_XFERINFODATA, nil)
-            _ = pedidos_curl_setopt_ptr(handle, CURLOPT_DEBUGDATA, nil)
+            _ = pedidos_curl_setopt_ptr(handle, CURLOPT_HEADERDATA, nil)
             _ = pedidos_curl_setopt_long(handle, CURLOPT_FRESH_CONNECT, 0)
             curl_slist_free_all(recipients)
             unmanaged.release()
@@ -147,7 +148,7 @@ final class CurlSMTPTransport: @unchecked Sendable {
         try set(CURLOPT_MAIL_RCPT, pointer: recipients)
         try set(CURLOPT_READDATA, pointer: unmanaged.toOpaque())
         try set(CURLOPT_XFERINFODATA, pointer: unmanaged.toOpaque())
-        try set(CURLOPT_DEBUGDATA, pointer: unmanaged.toOpaque())
+        try set(CURLOPT_HEADERDATA, pointer: unmanaged.toOpaque())
         try set(CURLOPT_FRESH_CONNECT, freshConnection ? 1 : 0)
         try check(pedidos_curl_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(message.bytes.count)),
                   "CURLOPT_INFILESIZE_LARGE")

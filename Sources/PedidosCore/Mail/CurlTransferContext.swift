@@ -1,7 +1,7 @@
 import CCurl
 
 /// The per-message state libcurl's C callbacks reach through `CURLOPT_READDATA`,
-/// `CURLOPT_XFERINFODATA` and `CURLOPT_DEBUGDATA` (as an `Unmanaged` pointer): the bytes being
+/// `CURLOPT_XFERINFODATA` and `CURLOPT_HEADERDATA` (as an `Unmanaged` pointer): the bytes being
 /// uploaded, the read offset, the cancellation flag, the end-of-data hook and the last error reply
 /// from the server.
 ///
@@ -47,13 +47,13 @@ final class CurlTransferContext {
         return count
     }
 
-    /// Remembers a reply received from the server (`CURLINFO_HEADER_IN` debug data).
+    /// Remembers a reply line received from the server if it is an error (4xx or 5xx). Most lines are
+    /// positive replies (`250 OK`, `354 …`): they are recognised by their first byte, without decoding.
     func recordReply(_ data: UnsafeBufferPointer<UInt8>) {
-        let text = String(decoding: data, as: UTF8.self)
-        let lines = text.split(whereSeparator: \.isNewline)
-        if let last = lines.last(where: { $0.first == "4" || $0.first == "5" }) {
-            lastErrorReply = String(last.prefix(300))
-        }
+        guard let first = data.first, first == UInt8(ascii: "4") || first == UInt8(ascii: "5") else { return }
+        var line = data[...]
+        while let last = line.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { line = line.dropLast() }
+        lastErrorReply = String(decoding: line.prefix(300), as: UTF8.self)
     }
 }
 
@@ -75,12 +75,15 @@ enum CurlSMTPCallbacks {
         return context.cancellation.isCancelled ? 1 : 0
     }
 
-    /// Records server replies only; commands sent (which include AUTH data) are ignored.
-    static let debug: @convention(c) (UnsafeMutableRawPointer?, curl_infotype, UnsafeMutablePointer<CChar>?, Int, UnsafeMutableRawPointer?) -> Int32 = {
-        _, type, data, size, userData in
-        guard type == CURLINFO_HEADER_IN, let data, let userData else { return 0 }
+    /// Receives one server reply line at a time (libcurl hands SMTP replies to the header callback); only
+    /// replies, never the commands sent (which include AUTH data). Returning less than the size given
+    /// would abort the transfer.
+    static let header: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
+        data, size, count, userData in
+        let length = size * count
+        guard let data, let userData else { return length }
         let context = Unmanaged<CurlTransferContext>.fromOpaque(userData).takeUnretainedValue()
-        context.recordReply(UnsafeBufferPointer(start: UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: size))
-        return 0
+        context.recordReply(UnsafeBufferPointer(start: UnsafeRawPointer(data).assumingMemoryBound(to: UInt8.self), count: length))
+        return length
     }
 }

@@ -14,16 +14,21 @@ public protocol MailOutboxRepository: Sendable {
     /// Claims up to `limit` pending rows whose next attempt is due, oldest first, for `lease`.
     func claimDue(limit: Int, lease: Duration) async throws -> [OutboxMail]
 
-    /// The mail is about to be handed over for good (the SMTP end of data comes next): `pending` → `sending`.
+    /// The mail is about to be handed over for good (the SMTP end of data comes next): `pending` → `sending`,
+    /// committed before this returns. In the same transaction, the mails of `accepted` become `sent` (as
+    /// ``markSent(_:)``), so a lane records the previous mail's outcome in the round trip it needs anyway.
     /// Returns `false` when the row is no longer this claimer's (not pending, or its lease is over); the
-    /// caller must then abort the transfer.
-    func markSending(_ key: OutboxMail.Key) async throws -> Bool
+    /// caller must then abort the transfer. `accepted` is recorded whenever this returns (`true` or
+    /// `false`); when it throws, nothing is.
+    func markSending(_ key: OutboxMail.Key, recordingSent accepted: [OutboxMail.Accepted]) async throws -> Bool
 
     /// The connection broke after the end of data, before the server's answer: `sending` → `uncertain`.
     func markUncertain(_ key: OutboxMail.Key, error: String) async throws
 
-    /// The SMTP server accepted the mail at `acceptedAt`: status `sent`, `sent_at`, one more attempt.
-    func markSent(_ key: OutboxMail.Key, at acceptedAt: Date) async throws
+    /// The SMTP server accepted these mails: status `sent`, `sent_at` (each its own), one more attempt; one
+    /// statement for all of them. Rows no longer `pending` or `sending` (e.g. turned `uncertain` after
+    /// their lease) are left as they are, so recording the same mail twice changes nothing.
+    func markSent(_ accepted: [OutboxMail.Accepted]) async throws
 
     /// A transient failure: one more attempt, `last_error`, and the next attempt `after` from now.
     func markRetry(_ key: OutboxMail.Key, error: String, after: Duration) async throws
@@ -38,6 +43,18 @@ public protocol MailOutboxRepository: Sendable {
     func pendingCount() async throws -> Int
 }
 
+extension MailOutboxRepository {
+    /// ``markSending(_:recordingSent:)`` with nothing else to record.
+    public func markSending(_ key: OutboxMail.Key) async throws -> Bool {
+        try await markSending(key, recordingSent: [])
+    }
+
+    /// ``markSent(_:)`` for one mail.
+    public func markSent(_ key: OutboxMail.Key, at acceptedAt: Date) async throws {
+        try await markSent([OutboxMail.Accepted(key: key, at: acceptedAt)])
+    }
+}
+
 /// One claimed outbox row: a complete mail.
 public struct OutboxMail: Sendable, Hashable {
     /// Identifies a row: one mail per order and state.
@@ -49,6 +66,16 @@ public struct OutboxMail: Sendable, Hashable {
             self.estado = estado
         }
         public var description: String { "\(orderID)/\(estado.rawValue)" }
+    }
+
+    /// A mail the SMTP server accepted (its `250` to the end of data) at `acceptedAt`, to be marked `sent`.
+    public struct Accepted: Sendable, Hashable {
+        public let key: Key
+        public let acceptedAt: Date
+        public init(key: Key, at acceptedAt: Date) {
+            self.key = key
+            self.acceptedAt = acceptedAt
+        }
     }
 
     public let key: Key

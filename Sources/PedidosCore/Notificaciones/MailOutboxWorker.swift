@@ -6,9 +6,14 @@ import Synchronization
 /// Sends the mails of the outbox over SMTP, apart from Kafka consumption: a slow or unreachable SMTP
 /// server only makes rows wait in `email_outbox`, it never holds back the ``TransitionRecorder``.
 ///
-/// - **Lanes**: one per ``SMTPClient`` (each keeps its own connection open); each lane claims a few due
-///   rows at a time (``MailOutboxRepository/claimDue(limit:lease:)``), sends them one by one and marks
-///   each row as soon as the server answered.
+/// - **Lanes**: one per ``SMTPClient`` (each keeps its own connection open); each lane claims a batch of
+///   due rows at a time (``MailOutboxRepository/claimDue(limit:lease:)``) and sends them one by one.
+/// - **One PostgreSQL round trip per mail**: a mail's `sending` commit starts when its transfer starts and
+///   runs while libcurl says MAIL FROM, RCPT TO and DATA; the end-of-data hook only waits for it. The same
+///   transaction records the previous mail of the lane as `sent`
+///   (``MailOutboxRepository/markSending(_:recordingSent:)``); the last mail of a batch is recorded `sent`
+///   (``MailOutboxRepository/markSent(_:)``) before the lane does anything else (claims, gives rows back,
+///   pauses or stops).
 /// - **Prompt**: an idle lane waits on the ``OutboxWakeSignal`` the recorder raises after committing new
 ///   rows, with a poll every `pollInterval` as a fallback (rows inserted by another replica, retries
 ///   falling due).
@@ -18,13 +23,15 @@ import Synchronization
 ///   drained within `maxBackoff`. A permanent failure marks the row `failed`.
 /// - **Leases**: a claim hides rows for `lease`; a lane never starts a send that might outlive its lease
 ///   (it gives the remaining rows back instead), so no other replica can be sending the same row.
-/// - **Never twice**: just before the SMTP end of data (the final `.`) the row is committed as `sending`
-///   (``MailOutboxRepository/markSending(_:)``); after the server's `250` it becomes `sent`. A failure
-///   before the end of data, or an error reply to it, leaves the mail undelivered: it is retried or
-///   failed as usual. A connection that breaks after the end of data, or a process that dies there,
-///   leaves the mail's fate unknown: the row becomes `uncertain` and is not sent again. So no mail is
-///   ever delivered twice, and only a crash in the few microseconds between that commit and the end of
-///   data can lose one (it then shows as `incierto` in /historial and in the metrics).
+/// - **Never twice**: before the SMTP end of data (the final `.`) the row is committed as `sending`
+///   (``MailOutboxRepository/markSending(_:recordingSent:)``); after the server's `250` it becomes `sent`
+///   (with the lane's next round trip, at the latest when its batch ends). A failure before the end of
+///   data, or an error reply to it, leaves the mail undelivered: it is retried or failed as usual. A
+///   connection that breaks after the end of data, or a process that dies between the `sending` commit
+///   and the `sent` one, leaves the row `sending`: the next claim after its lease turns it `uncertain` and
+///   it is not sent again. So no mail is ever delivered twice, and only a crash in that window can lose
+///   one (it then shows as `incierto` in /historial and in the metrics; per lane, at most the mail in
+///   flight and the one accepted just before it).
 /// - **Graceful shutdown**: every lane finishes the send in progress and marks it, gives the rest of its
 ///   claim back (due at once for the next instance), and returns. Sends are never cancelled by it.
 public struct MailOutboxWorker: Service {
@@ -106,6 +113,8 @@ public struct MailOutboxWorker: Service {
         let clock = ContinuousClock()
         var consecutiveFailures = 0
         var databaseFailures = 0
+        // Mails the server accepted that are not yet recorded `sent` (the next `sending` commit carries them).
+        var accepted: [OutboxMail.Accepted] = []
         while !stop.isTriggered {
             let claimedAt = clock.now
             let claimed: [OutboxMail]
@@ -133,11 +142,13 @@ public struct MailOutboxWorker: Service {
                 if stop.isTriggered || clock.now - claimedAt + settings.sendTimeout + .seconds(5) > settings.lease { break }
                 let mail = claimed[index]
                 index += 1
-                if let failureDelay = await send(mail, with: client, stop: stop, logger: logger) {
+                if let failureDelay = await send(mail, with: client, accepted: &accepted, stop: stop, logger: logger) {
                     pause = failureDelay
                     break
                 }
             }
+            // The batch is over: record what the server accepted before claiming, pausing or stopping.
+            await recordSent(&accepted, stop: stop, logger: logger)
             if index < claimed.count {
                 let rest = claimed[index...].map(\.key)
                 do {
@@ -163,21 +174,36 @@ public struct MailOutboxWorker: Service {
         await signal.wait(timeout: settings.pollInterval)
     }
 
-    /// Sends one mail and records the outcome. Returns the retry delay after a transient failure (the lane
-    /// should pause), `nil` otherwise.
-    private func send(_ mail: OutboxMail, with client: SMTPClient, stop: NotificacionesStopLatch, logger: Logger) async -> Duration? {
+    /// Sends one mail and records the outcome; a mail the server accepted is appended to `accepted` (the
+    /// next `sending` commit, or ``recordSent(_:stop:logger:)``, records it). Returns the retry delay after
+    /// a transient failure (the lane should pause), `nil` otherwise.
+    private func send(_ mail: OutboxMail, with client: SMTPClient, accepted: inout [OutboxMail.Accepted],
+                      stop: NotificacionesStopLatch, logger: Logger) async -> Duration? {
         let message = EmailMessage(from: sender, to: EmailAddress(mail.recipient), subject: mail.subject, body: mail.body,
                                    date: Date(), messageID: mail.messageID)
         let started = ContinuousClock.now
         let outbox = self.outbox
+        let key = mail.key
+        let carried = accepted
+        // The `sending` commit (carrying the previous mails' `sent`) runs while libcurl says MAIL FROM, RCPT TO
+        // and DATA; the end-of-data hook waits for it, so the row is still committed before the end of data.
+        let marking = Task { () -> Result<Bool, any Error> in
+            do { return .success(try await outbox.markSending(key, recordingSent: carried)) } catch { return .failure(error) }
+        }
         let handover = HandoverOutcome()
+        /// Waits for the `sending` commit; once it is over (committed or not), the carried mails are recorded.
+        func markingSettled() async {
+            if case .success = await marking.value { accepted.removeFirst(carried.count) }
+        }
         do {
             try await client.send(message) {
-                do {
-                    let owned = try await outbox.markSending(mail.key)
-                    if !owned { handover.set("the row is no longer this lane's (lease over or already handled)") }
-                    return owned
-                } catch {
+                switch await marking.value {
+                case .success(true):
+                    return true
+                case .success(false):
+                    handover.set("the row is no longer this lane's (lease over or already handled)")
+                    return false
+                case .failure(let error):
                     handover.set("cannot mark the mail as being sent: \(error)")
                     return false
                 }
@@ -185,10 +211,14 @@ public struct MailOutboxWorker: Service {
             let acceptedAt = Date()
             metrics.smtpSendOK.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - started))
             metrics.mailsSent.increment()
-            await markSent(mail.key, at: acceptedAt, stop: stop, logger: logger)
+            await markingSettled()
+            accepted.append(OutboxMail.Accepted(key: key, at: acceptedAt))
             return nil
         } catch {
             metrics.smtpSendError.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - started))
+            // Whatever happened, the `sending` commit must be over before the row's outcome is recorded: a
+            // late `sending` would otherwise overwrite it.
+            await markingSettled()
             let failure = error as? SMTPSendFailure
             if let reason = handover.reason {
                 // The transfer was aborted before the end of data: nothing delivered, row untouched.
@@ -206,6 +236,8 @@ public struct MailOutboxWorker: Service {
                 return TransitionRecorder.backoff(attempt: mail.attempts + 1, initial: settings.baseBackoff,
                                                   maximum: settings.maxBackoff)
             }
+            // Not delivered (failed before the end of data, or refused): the row may already be `sending`
+            // (its commit started with the transfer); marking it retried or failed puts it back in order.
             let smtpError = failure?.error
             if let smtpError, smtpError.isPermanent {
                 metrics.mailsFailed.increment()
@@ -232,23 +264,26 @@ public struct MailOutboxWorker: Service {
         }
     }
 
-    /// Marks a mail sent, retrying while PostgreSQL is unavailable (a row left `sending` would end up
-    /// `uncertain` although the mail arrived).
-    private func markSent(_ key: OutboxMail.Key, at acceptedAt: Date, stop: NotificacionesStopLatch, logger: Logger) async {
-        await retryingMark(key, what: "sent", stop: stop, logger: logger) {
-            try await outbox.markSent(key, at: acceptedAt)
+    /// Marks the accepted mails `sent` in one statement, retrying while PostgreSQL is unavailable (a row
+    /// left `sending` would end up `uncertain` although the mail arrived), then empties `accepted`.
+    private func recordSent(_ accepted: inout [OutboxMail.Accepted], stop: NotificacionesStopLatch, logger: Logger) async {
+        guard !accepted.isEmpty else { return }
+        let mails = accepted
+        await retryingMark(mails.map(\.key.description).joined(separator: ","), what: "sent", stop: stop, logger: logger) {
+            try await outbox.markSent(mails)
         }
+        accepted.removeAll()
     }
 
     /// Marks a mail uncertain, retrying while PostgreSQL is unavailable (else the next claim does it once
     /// the lease is over).
     private func markUncertain(_ key: OutboxMail.Key, error: String, stop: NotificacionesStopLatch, logger: Logger) async {
-        await retryingMark(key, what: "uncertain", stop: stop, logger: logger) {
+        await retryingMark(key.description, what: "uncertain", stop: stop, logger: logger) {
             try await outbox.markUncertain(key, error: error)
         }
     }
 
-    private func retryingMark(_ key: OutboxMail.Key, what: String, stop: NotificacionesStopLatch, logger: Logger,
+    private func retryingMark(_ key: String, what: String, stop: NotificacionesStopLatch, logger: Logger,
                               _ mark: () async throws -> Void) async {
         var attempt = 0
         while true {

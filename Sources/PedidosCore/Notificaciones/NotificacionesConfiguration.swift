@@ -9,7 +9,7 @@ import Foundation
 /// | `NOTIFICACIONES_DB_POOL_SIZE` | `10` (or `pool_size` in `DATABASE_URL`) | PostgreSQL connections |
 /// | `NOTIFICACIONES_BATCH_SIZE` | `500` | most Kafka messages recorded in one PostgreSQL transaction |
 /// | `NOTIFICACIONES_PIPELINE_DEPTH` | `2` | recorder transactions that may run at the same time |
-/// | `NOTIFICACIONES_SMTP_CONNECTIONS` | `4` | SMTP connections (outbox lanes) sending in parallel |
+/// | `NOTIFICACIONES_SMTP_CONNECTIONS` | `8` | SMTP connections (outbox lanes) sending in parallel |
 /// | `NOTIFICACIONES_OUTBOX_BATCH` | `8` | outbox rows one lane claims at a time |
 /// | `NOTIFICACIONES_OUTBOX_POLL` | `1s` | fallback poll of the outbox when nobody signalled new rows |
 /// | `NOTIFICACIONES_MAIL_MAX_BACKOFF` | `5s` | longest wait before a transiently failed mail is retried |
@@ -91,7 +91,7 @@ public struct NotificacionesConfiguration: Sendable {
         recorderBatchSize = try positive("NOTIFICACIONES_BATCH_SIZE", default: 500)
         guard recorderBatchSize <= 5000 else { throw ConfigurationError("NOTIFICACIONES_BATCH_SIZE must be at most 5000") }
         recorderPipelineDepth = try positive("NOTIFICACIONES_PIPELINE_DEPTH", default: 2)
-        smtpConnections = try positive("NOTIFICACIONES_SMTP_CONNECTIONS", default: 4)
+        smtpConnections = try positive("NOTIFICACIONES_SMTP_CONNECTIONS", default: 8)
         outboxBatchSize = try positive("NOTIFICACIONES_OUTBOX_BATCH", default: 8)
         outboxPollInterval = try duration("NOTIFICACIONES_OUTBOX_POLL", default: .seconds(1))
         mailMaxBackoff = try duration("NOTIFICACIONES_MAIL_MAX_BACKOFF", default: .seconds(5))

@@ -48,13 +48,28 @@ public struct PostgresMailOutboxRepository: MailOutboxRepository {
         }
     }
 
-    public func markSent(_ key: OutboxMail.Key, at acceptedAt: Date) async throws {
-        try await pool.execute(
-            """
-            UPDATE email_outbox SET status = 'sent', sent_at = $3, attempts = attempts + 1, last_error = NULL
-            WHERE order_id = $1 AND state = $2 AND status IN ('pending', 'sending')
-            """,
-            [.int64(key.orderID), .string(key.estado.rawValue), .date(acceptedAt)])
+    public func markSent(_ accepted: [OutboxMail.Accepted]) async throws {
+        guard !accepted.isEmpty else { return }
+        try await pool.execute(Self.markSentStatement, Self.acceptedParameters(accepted, from: 1))
+    }
+
+    /// `sent` for the mails in `unnest($first::bigint[], $first+1::text[], $first+2::timestamptz[])`.
+    private static func markSentSQL(from first: Int) -> String {
+        """
+        UPDATE email_outbox AS o
+        SET status = 'sent', sent_at = a.sent_at, attempts = o.attempts + 1, last_error = NULL
+        FROM unnest($\(first)::bigint[], $\(first + 1)::text[], $\(first + 2)::timestamptz[]) AS a(order_id, state, sent_at)
+        WHERE o.order_id = a.order_id AND o.state = a.state AND o.status IN ('pending', 'sending')
+        """
+    }
+
+    private static let markSentStatement = markSentSQL(from: 1)
+
+    /// The three array parameters of ``markSentSQL(from:)``.
+    private static func acceptedParameters(_ accepted: [OutboxMail.Accepted], from first: Int) -> [PostgresValue] {
+        [PostgresArrayLiteral.integers(accepted.map(\.key.orderID)),
+         PostgresArrayLiteral.texts(accepted.map(\.key.estado.rawValue)),
+         PostgresArrayLiteral.timestamps(accepted.map(\.acceptedAt))]
     }
 
     public func markRetry(_ key: OutboxMail.Key, error: String, after: Duration) async throws {
@@ -77,14 +92,27 @@ public struct PostgresMailOutboxRepository: MailOutboxRepository {
             [.int64(key.orderID), .string(key.estado.rawValue), .string(Self.sanitized(error))])
     }
 
-    public func markSending(_ key: OutboxMail.Key) async throws -> Bool {
-        try await pool.execute(
+    public func markSending(_ key: OutboxMail.Key, recordingSent accepted: [OutboxMail.Accepted]) async throws -> Bool {
+        let keyParameters: [PostgresValue] = [.int64(key.orderID), .string(key.estado.rawValue)]
+        guard !accepted.isEmpty else {
+            return try await pool.execute(Self.markSendingSQL, keyParameters) == 1
+        }
+        // One statement, one transaction: the data-modifying CTE records the accepted mails whatever the
+        // main UPDATE finds, and the count returned is the main UPDATE's.
+        return try await pool.execute(
             """
-            UPDATE email_outbox SET status = 'sending'
-            WHERE order_id = $1 AND state = $2 AND status = 'pending' AND next_attempt_at > now()
+            WITH accepted AS (
+            \(Self.markSentSQL(from: 3))
+            )
+            \(Self.markSendingSQL)
             """,
-            [.int64(key.orderID), .string(key.estado.rawValue)]) == 1
+            keyParameters + Self.acceptedParameters(accepted, from: 3)) == 1
     }
+
+    private static let markSendingSQL = """
+        UPDATE email_outbox SET status = 'sending'
+        WHERE order_id = $1 AND state = $2 AND status = 'pending' AND next_attempt_at > now()
+        """
 
     public func markUncertain(_ key: OutboxMail.Key, error: String) async throws {
         try await pool.execute(

@@ -88,8 +88,9 @@ struct PipelineChecks: Sendable {
         let uncertain = (statuses["sending"] ?? 0) + (statuses["uncertain"] ?? 0)
         #expect(statuses["failed"] == nil, "no mail refused: \(statuses)")
         if inFlightMailsMayBeUncertain {
-            // At most one per lane of the killed process (NOTIFICACIONES_SMTP_CONNECTIONS, default 4).
-            #expect(uncertain <= 4, "\(statuses)")
+            // At most two per lane of the killed process (NOTIFICACIONES_SMTP_CONNECTIONS, default 8): the
+            // mail in flight and the one accepted just before it, whose `sent` rides with the next commit.
+            #expect(uncertain <= 16, "\(statuses)")
         } else {
             #expect(sent == ids.count * 4, "every mail sent: \(statuses)")
         }
