@@ -41,11 +41,33 @@ struct PendingTransitionsTests {
         let later = pending.takeWork(now: now.addingTimeInterval(1.05))
         #expect(later.due[p0]?.entries.map(\.message.offset) == [0])
         #expect(later.resume == [p0])
-        // While a batch is in flight, the partition is not handed out again.
-        #expect(pending.takeWork(now: now.addingTimeInterval(2)).due[p0] == nil)
+        // A record due while the earlier batch waits for its acknowledgement is handed out at once.
+        let next = try #require(pending.takeWork(now: now.addingTimeInterval(2)).due[p0])
+        #expect(next.entries.map(\.message.offset) == [1])
         let batch = try #require(later.due[p0])
-        #expect(pending.finish(batch, completed: 1) == nil)
-        #expect(pending.takeWork(now: now.addingTimeInterval(2)).due[p0]?.entries.map(\.message.offset) == [1])
+        #expect(pending.finish(batch, completed: 1) == .init(done: 1, seek: nil))
+        #expect(pending.finish(next, completed: 1) == .init(done: 1, seek: nil))
+        #expect(pending.depths[p0] == 0)
+    }
+
+    @Test("batches of a partition are finished in order; a failed one hands its rest and every later record out again")
+    func failedBatchIsRetriedWithEverythingAfterIt() throws {
+        let now = Date()
+        let pending = PendingTransitions(capacityPerPartition: 10)
+        for offset in 0..<3 { _ = pending.enqueue(entry(0, Int64(offset), dueIn: Double(offset) / 10, now: now), now: now) }
+        let first = try #require(pending.takeWork(now: now).due[p0])
+        let second = try #require(pending.takeWork(now: now.addingTimeInterval(0.1)).due[p0])
+        let third = try #require(pending.takeWork(now: now.addingTimeInterval(0.2)).due[p0])
+        #expect([first, second, third].map { $0.entries.map(\.message.offset) } == [[0], [1], [2]])
+        // The first batch was not acknowledged: the later ones were published, but their offsets must not
+        // be stored past it; everything from offset 0 on is handed out again (published twice, never skipped).
+        #expect(pending.finish(first, completed: 0).done == 0)
+        #expect(pending.finish(second, completed: 1).done == 0)
+        #expect(pending.finish(third, completed: 1).done == 0)
+        let retry = try #require(pending.takeWork(now: now.addingTimeInterval(0.3)).due[p0])
+        #expect(retry.entries.map(\.message.offset) == [0, 1, 2])
+        #expect(pending.finish(retry, completed: 3).done == 3)
+        #expect(pending.depths[p0] == 0)
     }
 
     @Test("a steady trickle never pauses a partition whose queue stays within its bound", arguments: [
@@ -135,7 +157,7 @@ struct PendingTransitionsTests {
         let batch = try #require(work.due[p0])
         #expect(batch.entries.count == 2)
         #expect(work.resume.isEmpty)
-        let seek = try #require(pending.finish(batch, completed: 2))
+        let seek = try #require(pending.finish(batch, completed: 2).seek)
         #expect(seek.offset == 2)
         // The seek runs on another task: until it has completed, the dispatcher must not resume.
         #expect(pending.isWanted(seek))
@@ -150,7 +172,7 @@ struct PendingTransitionsTests {
         _ = pending.enqueue(entry(1, 1, dueIn: 0, now: now), now: now)
         _ = pending.enqueue(entry(1, 2, dueIn: 0, now: now), now: now)
         let other = try #require(pending.takeWork(now: now).due[p1])
-        let stale = try #require(pending.finish(other, completed: 2))
+        let stale = try #require(pending.finish(other, completed: 2).seek)
         pending.drop([p1])
         #expect(!pending.isWanted(stale))
         #expect(!pending.seekCompleted(stale))
@@ -169,7 +191,7 @@ struct PendingTransitionsTests {
         _ = pending.enqueue(entry(0, 5, dueIn: 0, now: now), now: now)
         _ = pending.enqueue(entry(0, 6, dueIn: 0, now: now), now: now)
 
-        #expect(pending.finish(stale, completed: 1) == nil)
+        #expect(pending.finish(stale, completed: 1) == .init(done: 0, seek: nil))
         let fresh = try #require(pending.takeWork(now: now).due[p0])
         #expect(fresh.entries.map(\.message.offset) == [5, 6])
         #expect(fresh.epoch != stale.epoch)

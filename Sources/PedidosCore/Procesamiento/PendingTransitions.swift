@@ -23,14 +23,17 @@ final class PendingTransitions: Sendable {
         let due: Date
     }
 
-    /// Due entries of one partition, handed out to be published; ``finish(_:completed:)`` gives the
-    /// partition back.
+    /// Due entries of one partition, handed out to be published. Several batches of a partition may be
+    /// published at once (a record due while an earlier batch waits for its acknowledgement is not held
+    /// back by it), but they are finished in the order they were handed out (``finish(_:completed:)``).
     struct Batch: Sendable {
         let partition: TopicPartition
         let entries: [Entry]
         /// Which life of the partition's queue the batch came from: a batch that outlives its partition
         /// (revoked, then perhaps assigned back with a new queue) must not touch the new queue.
         let epoch: UInt64
+        /// Position of the first entry in the partition's queue (counted since the queue was created).
+        let start: UInt64
     }
 
     /// A seek back the consumer must make before the partition may be resumed (its queue overflowed).
@@ -51,7 +54,10 @@ final class PendingTransitions: Sendable {
         let epoch: UInt64
         var entries: [Entry] = []
         var head = 0
-        var inFlight = false
+        /// Position of `entries[head]` since the queue was created.
+        var headPosition: UInt64 = 0
+        /// Entries from `head` on handed out in batches not finished yet.
+        var taken = 0
         var paused = false
         /// Lowest offset dropped because the queue was full: the partition stays paused until the
         /// consumer has seeked back there (``PendingTransitions/seekCompleted(_:)``).
@@ -68,8 +74,12 @@ final class PendingTransitions: Sendable {
         var first: Entry? { isEmpty ? nil : entries[head] }
         var last: Entry? { isEmpty ? nil : entries[entries.count - 1] }
 
+        /// The first entry not handed out yet.
+        var firstUntaken: Entry? { head + taken < entries.count ? entries[head + taken] : nil }
+
         mutating func popFirst(_ count: Int) {
             head += count
+            headPosition += UInt64(count)
             if head > 1024 && head * 2 > entries.count {
                 entries.removeFirst(head)
                 head = 0
@@ -183,18 +193,17 @@ final class PendingTransitions: Sendable {
             let latency = state.resumeLatency.value
             func wake(at date: Date) { work.nextWake = min(work.nextWake ?? date, date) }
             for (partition, var queue) in state.queues {
-                if !queue.inFlight {
-                    var dueCount = 0
-                    while queue.head + dueCount < queue.entries.count, queue.entries[queue.head + dueCount].due <= now {
-                        dueCount += 1
-                    }
-                    if dueCount > 0 {
-                        work.due[partition] = Batch(partition: partition, entries: Array(queue.entries[queue.head..<(queue.head + dueCount)]),
-                                                    epoch: queue.epoch)
-                        queue.inFlight = true
-                    } else if let first = queue.first {
-                        wake(at: first.due)
-                    }
+                let from = queue.head + queue.taken
+                var dueCount = 0
+                while from + dueCount < queue.entries.count, queue.entries[from + dueCount].due <= now {
+                    dueCount += 1
+                }
+                if dueCount > 0 {
+                    work.due[partition] = Batch(partition: partition, entries: Array(queue.entries[from..<(from + dueCount)]),
+                                                epoch: queue.epoch, start: queue.headPosition + UInt64(queue.taken))
+                    queue.taken += dueCount
+                } else if let next = queue.firstUntaken {
+                    wake(at: next.due)
                 }
                 if queue.paused && queue.seekTo == nil {
                     let resumeAt = queue.last.map { policy.resumeAt(newestDue: $0.due, resumeLatency: latency) } ?? now
@@ -213,18 +222,35 @@ final class PendingTransitions: Sendable {
         }
     }
 
-    /// Marks the first `count` entries of `batch` done (they were acknowledged downstream) and releases
-    /// the partition for the next batch. Returns the seek the consumer must make before the partition
-    /// can be resumed, if the queue overflowed and is now empty; the partition stays paused until
-    /// ``seekCompleted(_:)``. A batch whose partition was revoked meanwhile changes nothing.
-    func finish(_ batch: Batch, completed count: Int) -> Seek? {
+    /// What finishing a batch did.
+    struct Finished: Equatable {
+        /// Entries of the batch now done, from its first on: store the offset of the last of them.
+        var done: Int
+        /// The seek the consumer must make before the partition can be resumed (the queue overflowed and
+        /// is now empty); the partition stays paused until ``PendingTransitions/seekCompleted(_:)``.
+        var seek: Seek?
+    }
+
+    /// Marks the first `count` entries of `batch` done (they were acknowledged downstream). Batches of a
+    /// partition must be finished in the order they were handed out. When a batch was not completed, its
+    /// remaining entries and every later entry are handed out again (later batches already published are
+    /// then finished with `done == 0`: their records may be published twice, never skipped). A batch
+    /// whose partition was revoked meanwhile changes nothing.
+    func finish(_ batch: Batch, completed count: Int) -> Finished {
         state.withLock { state in
             let partition = batch.partition
-            guard state.queues[partition]?.epoch == batch.epoch else { return nil }
+            guard let queue = state.queues[partition], queue.epoch == batch.epoch, queue.headPosition == batch.start
+            else { return Finished(done: 0, seek: nil) }
             state.queues[partition]!.popFirst(count)
-            state.queues[partition]!.inFlight = false
-            guard let queue = state.queues[partition], queue.isEmpty, let target = queue.seekTo else { return nil }
-            return Seek(partition: partition, offset: target, epoch: queue.epoch)
+            if count < batch.entries.count {
+                state.queues[partition]!.taken = 0
+            } else {
+                state.queues[partition]!.taken -= count
+            }
+            guard let queue = state.queues[partition], queue.isEmpty, let target = queue.seekTo else {
+                return Finished(done: count, seek: nil)
+            }
+            return Finished(done: count, seek: Seek(partition: partition, offset: target, epoch: queue.epoch))
         }
     }
 

@@ -100,6 +100,9 @@ public final class ProcessingStage: Service, Sendable {
                     logger.error("skipping undecodable record", metadata: [
                         "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)"])
                 }
+                if let timestamp = message.timestamp {
+                    metrics.fetchDelay.recordNanoseconds(max(0, Int64(now.timeIntervalSince(timestamp) * 1e9)))
+                }
                 let due = (message.timestamp ?? now).addingTimeInterval(delay.seconds)
                 let entry = PendingTransitions.Entry(message: message, pedido: pedido, due: due)
                 let (consumer, metrics) = (self.consumer, self.metrics)
@@ -118,47 +121,53 @@ public final class ProcessingStage: Service, Sendable {
 
     // MARK: Dispatcher
 
-    /// Hands each partition's due records to a task of their own as soon as they are due: a partition
-    /// waiting for the broker's acknowledgement never holds back another one. A partition is worked on
-    /// by one task at a time (its records are published and their offsets stored in order); when the
-    /// task ends, the dispatcher looks again at once.
+    /// Hands each partition's due records to a task of their own as soon as they are due: neither
+    /// another partition nor an earlier batch of the same partition waiting for the broker's
+    /// acknowledgement holds them back, so a transition fires when it is due, not when the previous
+    /// acknowledgement arrives. A partition's batches are published concurrently but finished in order
+    /// (offsets stored in order, each batch after the one handed out before it).
     private func dispatch() async {
+        var lastBatch: [TopicPartition: BatchCompletion] = [:]
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
                 let consumer = self.consumer
                 let work = pending.takeWork(now: Date()) { try? consumer.resume($0) }
                 metrics.queued.record(pending.totalDepth)
                 for batch in work.due.values {
-                    group.addTask { await self.advance(batch) }
+                    let done = BatchCompletion()
+                    let previous = lastBatch.updateValue(done, forKey: batch.partition)
+                    group.addTask { await self.advance(batch, after: previous, done: done) }
                 }
                 if work.due.isEmpty { await wakeUp.wait(until: work.nextWake) }
             }
         }
     }
 
-    /// Publishes the next state of each due entry of one partition (pipelined, in order), stores the
-    /// offset of the longest acknowledged prefix, and gives the partition back to the dispatcher. After a
-    /// failure (broker trouble) it first backs off, capped, so that the records left are retried without
-    /// spinning.
-    private func advance(_ batch: PendingTransitions.Batch) async {
+    /// Publishes the next state of each due entry of one partition's batch (pipelined, in order); then,
+    /// once the partition's previous batch is finished, stores the offset of the longest acknowledged
+    /// prefix. After a failure (broker trouble) it first backs off, capped, so that the records left are
+    /// retried without spinning.
+    private func advance(_ batch: PendingTransitions.Batch, after previous: BatchCompletion?, done: BatchCompletion) async {
+        defer { done.finish() }
         let (partition, entries) = (batch.partition, batch.entries)
         let completed = await publish(entries)
-        if completed > 0 {
-            let last = entries[completed - 1]
-            do {
-                try consumer.storeOffset(last.message)
-            } catch {
-                // The partition was revoked meanwhile: its new owner re-reads these records.
-                logger.info("offset not stored (partition revoked?)", metadata: ["partition": "\(partition)", "error": "\(error)"])
-            }
-        }
         if completed < entries.count {
             let failed = publishFailures.add(1, ordering: .relaxed).newValue
             try? await Task.sleep(for: .milliseconds(min(2000, 50 << min(failed, 6))))
         } else {
             publishFailures.store(0, ordering: .relaxed)
         }
-        if let seek = pending.finish(batch, completed: completed) {
+        await previous?.wait()
+        let finished = pending.finish(batch, completed: completed)
+        if finished.done > 0 {
+            do {
+                try consumer.storeOffset(entries[finished.done - 1].message)
+            } catch {
+                // The partition was revoked meanwhile: its new owner re-reads these records.
+                logger.info("offset not stored (partition revoked?)", metadata: ["partition": "\(partition)", "error": "\(error)"])
+            }
+        }
+        if let seek = finished.seek {
             await seekBack(seek)
         }
         wakeUp.signal()

@@ -9,6 +9,9 @@ struct StageMetrics: Sendable {
     let lateness: Timer
     /// Records fetched and waiting for their due time.
     let queued: Gauge
+    /// Time from a record's timestamp (it entered the state) to its arrival in this worker's queue: what
+    /// is left of N when a record arrives. A record that arrives later than N is late whatever the worker does.
+    let fetchDelay: Timer
     /// Time from resuming a paused partition to its first record that was already in the broker.
     let resumeLatency: Timer
     /// The resume latency the pause decisions plan with now (upper estimate from recent measurements).
@@ -26,6 +29,8 @@ struct StageMetrics: Sendable {
         lateness = Timer(label: "pedidos_transition_lateness_seconds", dimensions: [("estado", estado.rawValue)],
                          preferredDisplayUnit: .seconds)
         queued = Gauge(label: "pedidos_pending_transitions", dimensions: [("estado", estado.rawValue)])
+        fetchDelay = Timer(label: "pedidos_fetch_delay_seconds", dimensions: [("estado", estado.rawValue)],
+                           preferredDisplayUnit: .seconds)
         resumeLatency = Timer(label: "pedidos_resume_first_record_seconds", dimensions: [("estado", estado.rawValue)],
                               preferredDisplayUnit: .seconds)
         resumeLatencyEstimate = Gauge(label: "pedidos_resume_latency_estimate_seconds", dimensions: [("estado", estado.rawValue)])
