@@ -3,7 +3,9 @@
   procesos.py muestrear --salida S.csv [--cada 1] NOMBRE=PID ...   samples until SIGTERM/SIGINT
   procesos.py resumir S.csv [--desde T0] [--hasta T1]               JSON summary per process
 
-Each sample line: unix time, name, CPU % of one core since the previous sample, RSS in MB.
+Each sample line: unix time, name, CPU % of one core since the previous sample, RSS in MB; a process is counted
+with its children (PostgreSQL: the postmaster and its backends; their shared memory counts once per process).
+A child that exits between two samples takes its CPU ticks with it, so CPU of short-lived children is undercounted.
 """
 import argparse
 import json
@@ -16,15 +18,44 @@ TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
-def cpu_ticks(pid):
+def stat_fields(pid):
     with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime (fields 14 and 15 of stat)
+        return stat.read().rsplit(")", 1)[1].split()
+
+
+def family(pid):
+    """The process and its children (PostgreSQL's backends are children of the postmaster)."""
+    pids = [pid]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if stat_fields(entry)[1] == str(pid):
+                    pids.append(entry)
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                pass
+    return pids
+
+
+def cpu_ticks(pid):
+    total = 0
+    for member in family(pid):
+        try:
+            fields = stat_fields(member)
+            total += int(fields[11]) + int(fields[12])  # utime + stime (fields 14 and 15 of stat)
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total
 
 
 def rss_mb(pid):
-    with open(f"/proc/{pid}/statm") as statm:
-        return int(statm.read().split()[1]) * PAGE / 1e6
+    total = 0
+    for member in family(pid):
+        try:
+            with open(f"/proc/{member}/statm") as statm:
+                total += int(statm.read().split()[1]) * PAGE / 1e6
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return total
 
 
 def sample(args):
