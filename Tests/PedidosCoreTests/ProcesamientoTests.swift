@@ -211,18 +211,38 @@ struct PendingTransitionsTests {
     }
 }
 
+/// Topics of their own on the real broker, and a producer, for one procesamiento test.
+private struct StageFixture {
+    let topics: PedidoTopics
+    let kafka: KafkaConfiguration
+    let logger = KafkaTestSupport.logger
+    let producer: KafkaProducer
+
+    init(_ name: String, partitions: Int) async throws {
+        Observability.bootstrapMetricsOnly()
+        topics = PedidoTopics(prefix: TestEnvironment.uniqueName(name) + "-")
+        kafka = try KafkaTestSupport.configuration(clientID: "\(name)-test")
+        try await KafkaAdmin(configuration: kafka, logger: logger).ensureTopics(topics.all.map { .init(name: $0, partitions: partitions) })
+        producer = try KafkaProducer(configuration: kafka, logger: logger)
+    }
+
+    /// Publishes order `id` in `recibido` and returns when it entered that state.
+    func publishRecibido(_ id: Int64, precio: String = "759.000") async throws -> Date {
+        let pedido = Pedido(id: id, nombre: "Pedido \(id)", precio: try Precio(literal: precio),
+                            correo: "p\(id)@example.com", estado: .recibido)
+        let now = Date()
+        try await producer.send(PedidoMessage.record(for: pedido, enteredAt: now, topics: topics))
+        return now
+    }
+}
+
 @Suite("procesamiento against the broker", .timeLimit(.minutes(2)))
 struct ProcesamientoTests {
     @Test("a long wait pauses the partition until shortly before its records are due, the resume latency is measured, and nothing is early or lost")
     func pauseUntilDue() async throws {
-        Observability.bootstrapMetricsOnly()
         let delay = Duration.seconds(3)
-        let prefix = TestEnvironment.uniqueName("pause") + "-"
-        let topics = PedidoTopics(prefix: prefix)
-        let kafka = try KafkaTestSupport.configuration(clientID: "pause-test")
-        let logger = KafkaTestSupport.logger
-        try await KafkaAdmin(configuration: kafka, logger: logger).ensureTopics(topics.all.map { .init(name: $0, partitions: 1) })
-        let producer = try KafkaProducer(configuration: kafka, logger: logger)
+        let fixture = try await StageFixture("pause", partitions: 1)
+        let (topics, kafka, logger, producer) = (fixture.topics, fixture.kafka, fixture.logger, fixture.producer)
         // Every wait of 3 s is "long" here, so the partition is paused after its first record.
         let stage = try ProcessingStage(estado: .recibido, delay: delay, topics: topics, kafka: kafka, producer: producer,
                                         longWait: .milliseconds(500), logger: logger)
@@ -238,12 +258,9 @@ struct ProcesamientoTests {
         var sawPause = false
         for index in 0..<20 {
             let id = Int64(2_000_000 + index)
-            let pedido = Pedido(id: id, nombre: "Pedido \(index)", precio: try Precio(literal: "10"),
-                                correo: "p\(index)@example.com", estado: .recibido)
-            let now = Date()
-            sentAt[id] = now
-            try await producer.send(PedidoMessage.record(for: pedido, enteredAt: now, topics: topics))
+            sentAt[id] = try await fixture.publishRecibido(id)
             sawPause = sawPause || !stage.pausedPartitions.isEmpty
+            // The load's shape, not a wait for a condition: a trickle, so records are produced while paused.
             try await Task.sleep(for: .milliseconds(100))
         }
         try await waitUntil("20 orders in preparando", timeout: .seconds(30), poll: .milliseconds(100)) {
@@ -268,16 +285,9 @@ struct ProcesamientoTests {
 
     @Test("orders walk recibido → finalizado, each state at least N after the previous, every partition flowing")
     func ordersWalkThroughStates() async throws {
-        Observability.bootstrapMetricsOnly()
         let delay = Duration.milliseconds(300)
-        let prefix = TestEnvironment.uniqueName("proc") + "-"
-        let topics = PedidoTopics(prefix: prefix)
-        let kafka = try KafkaTestSupport.configuration(clientID: "proc-test")
-        let logger = KafkaTestSupport.logger
-        let admin = try KafkaAdmin(configuration: kafka, logger: logger)
-        try await admin.ensureTopics(topics.all.map { .init(name: $0, partitions: 6) })
-
-        let producer = try KafkaProducer(configuration: kafka, logger: logger)
+        let fixture = try await StageFixture("proc", partitions: 6)
+        let (topics, kafka, logger, producer) = (fixture.topics, fixture.kafka, fixture.logger, fixture.producer)
         let stages = try Estado.processingStages.map {
             try ProcessingStage(estado: $0, delay: delay, topics: topics, kafka: kafka, producer: producer, logger: logger)
         }
@@ -293,11 +303,7 @@ struct ProcesamientoTests {
         var sentAt: [Int64: Date] = [:]
         for index in 0..<count {
             let id = Int64(1_000_000 + index)
-            let pedido = Pedido(id: id, nombre: "Pedido \(index)", precio: try Precio(literal: "759.000"),
-                                correo: "p\(index)@example.com", estado: .recibido)
-            let now = Date()
-            sentAt[id] = now
-            try await producer.send(PedidoMessage.record(for: pedido, enteredAt: now, topics: topics))
+            sentAt[id] = try await fixture.publishRecibido(id)
         }
         try await waitUntil("\(count) orders finalizado", timeout: .seconds(60), poll: .milliseconds(100)) {
             seen.messages.filter { $0.topic == topics.topic(for: .finalizado) }.count >= count

@@ -27,21 +27,15 @@ public final class KafkaProducer: Service, Sendable {
             }
         }
 
-        /// Fails the deliveries whose deadline has passed: the caller's (``KafkaError/Kind/deadlineExceeded``)
-        /// or the handle's report deadline (``KafkaError/Kind/timedOut``, and the handle is reported wedged).
+        /// Fails the deliveries past the handle's report deadline (``KafkaError/Kind/timedOut``) and reports
+        /// the handle wedged. (Caller deadlines are the ``DeadlineSweeper``'s: it runs whatever this handle does.)
         private static func failOverdue(_ deliveries: DeliveryRegistry, at now: ContinuousClock.Instant,
                                         wedged: @Sendable (KafkaError) -> Void) {
-            var wedgedError: KafkaError?
-            for promise in deliveries.takeOverdue(at: now) {
-                if promise.deadlineIsCallers {
-                    promise.complete(.failure(KafkaError(kind: .deadlineExceeded, message: "not acknowledged before the caller's deadline")))
-                } else {
-                    let error = KafkaError(kind: .timedOut, message: "no delivery report within the report deadline; producer handle replaced")
-                    promise.complete(.failure(error))
-                    wedgedError = error
-                }
-            }
-            if let wedgedError { wedged(wedgedError) }
+            let overdue = deliveries.takeOverdue(at: now, deadline: \.reportDeadline)
+            guard !overdue.isEmpty else { return }
+            let error = KafkaError(kind: .timedOut, message: "no delivery report within the report deadline; producer handle replaced")
+            overdue.forEach { $0.complete(.failure(error)) }
+            wedged(error)
         }
 
         /// Waits up to `flushTimeoutMilliseconds` for queued records, fails the rest, serves those delivery
@@ -64,6 +58,8 @@ public final class KafkaProducer: Service, Sendable {
 
     private let properties: [String: String]
     private let logger: Logger
+    /// Fails sends past their caller's deadline, on a thread of its own.
+    private let deadlines = DeadlineSweeper()
     private let state = Mutex(State())
     /// How many times a send is retried on a fresh handle after a fatal error.
     private let fatalRetries = 2
@@ -90,14 +86,16 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     deinit {
+        deadlines.stop()
         state.withLock { $0.generation }?.retire(flushTimeoutMilliseconds: 0, reason: .closed)
     }
 
     /// Publishes `record` and returns where the broker stored it. Throws `KafkaError` if the record
     /// was not acknowledged (broker unreachable past `message.timeout.ms`, rejected, producer closed), or
     /// with kind ``KafkaError/Kind/deadlineExceeded`` once `deadline` has passed: waiting for the report
-    /// and retrying on a fresh handle both stop there. Overdue deliveries are found by one periodic sweep
-    /// of the handle's poller (every 50 ms), not by a timer per record.
+    /// and retrying on a fresh handle both stop there. Overdue deliveries are found by periodic sweeps
+    /// (every 50 ms: the producer's ``DeadlineSweeper`` for caller deadlines, each handle's poller for
+    /// its report deadline), not by a timer per record.
     @discardableResult
     public func send(_ record: KafkaProducerRecord, deadline: ContinuousClock.Instant? = nil) async throws -> KafkaDeliveryReport {
         var attempt = 0
@@ -107,12 +105,11 @@ public final class KafkaProducer: Service, Sendable {
             }
             let generation = try currentGeneration()
             let reportBy = ContinuousClock.now + reportDeadline
-            let promiseDeadline = deadline.map { min($0, reportBy) } ?? reportBy
-            let isCallers = deadline.map { $0 < reportBy } ?? false
+            let registries = deadline == nil ? [generation.deliveries] : [generation.deliveries, deadlines.registry]
             do {
                 return try await withCheckedThrowingContinuation { continuation in
-                    let promise = DeliveryPromise(continuation, registry: generation.deliveries,
-                                                  deadline: promiseDeadline, deadlineIsCallers: isCallers)
+                    let promise = DeliveryPromise(continuation, registries: registries, reportDeadline: reportBy,
+                                                  callerDeadline: deadline)
                     do {
                         try generation.client.produce(record, promise: promise)
                     } catch let error as KafkaError {
@@ -159,8 +156,9 @@ public final class KafkaProducer: Service, Sendable {
             defer { state.generation = nil }
             return state.generation
         }
+        defer { deadlines.stop() }
         guard let generation else { return }
-        let milliseconds = Int32(timeout.components.seconds * 1000)
+        let milliseconds = Int32(timeout.nanoseconds / 1_000_000)
         _ = try? await runBlocking { generation.retire(flushTimeoutMilliseconds: milliseconds, reason: .closed) }
     }
 

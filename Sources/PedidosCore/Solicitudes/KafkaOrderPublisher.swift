@@ -4,10 +4,10 @@ import Metrics
 /// Publishes new orders to the `recibido` topic with ``PedidoMessage`` and waits for the broker's
 /// acknowledgement (`acks=all`, idempotent producer).
 ///
-/// The producer should be created with `message.timeout.ms` below ``deadline`` (solicitudes uses 4000 ms)
+/// The producer should be created with `message.timeout.ms` below ``deadline`` (solicitudes uses 3500 ms)
 /// so librdkafka itself gives up first; the deadline is a hard upper bound on top of that, enforced by the
-/// producer (its report sweep and its retries after a fatal handle error both stop there), so a caller
-/// never waits much longer than ``deadline`` (the sweep runs every 50 ms).
+/// producer on a thread of its own (its deadline sweep, every 50 ms, and its retries after a fatal handle
+/// error both stop there), so a caller never waits much longer than ``deadline``.
 public struct KafkaOrderPublisher: OrderPublisher {
     /// The producer records go through (a `Service` of the application, flushed on shutdown).
     public let producer: KafkaProducer
@@ -18,8 +18,9 @@ public struct KafkaOrderPublisher: OrderPublisher {
     private let latency = Timer(label: "solicitudes_publish_duration_seconds", preferredDisplayUnit: .seconds)
     private let failures = Counter(label: "solicitudes_publish_failures_total")
 
-    /// - Parameter deadline: hard upper bound on one `publish` (default 4.5 s, so a 503 comes within 5 s).
-    public init(producer: KafkaProducer, topics: PedidoTopics, deadline: Duration = .milliseconds(4500)) {
+    /// - Parameter deadline: hard upper bound on one `publish` (default 4 s, so a 503 comes within 5 s with
+    ///   a second to spare on a busy machine).
+    public init(producer: KafkaProducer, topics: PedidoTopics, deadline: Duration = .seconds(4)) {
         self.producer = producer
         self.topics = topics
         self.deadline = deadline

@@ -25,10 +25,11 @@ public func buildSolicitudesApplication(
     let host = environment["SOLICITUDES_HOST"] ?? "127.0.0.1"
 
     let kafka = try environment.kafka(clientID: "solicitudes")
-    // librdkafka gives up on a record after 4 s, so an unreachable broker is a 503 within 5 s. Each
+    // librdkafka gives up on a record after 3.5 s and the publisher at 4 s whatever the producer is doing
+    // (its deadline sweep), so an unreachable broker is a 503 within 5 s, with margin. Each
     // request waits for its own record's acknowledgement: no linger (records queued while a request to
     // the broker is in flight still go out together in the next one).
-    let producer = try KafkaProducer(configuration: kafka, properties: ["message.timeout.ms": "4000", "linger.ms": "0"],
+    let producer = try KafkaProducer(configuration: kafka, properties: ["message.timeout.ms": "3500", "linger.ms": "0"],
                                      logger: logger)
     let topicGuard = try TopicGuard(configuration: kafka, topics: topics, partitions: partitions, logger: logger)
 

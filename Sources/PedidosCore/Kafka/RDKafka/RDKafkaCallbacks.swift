@@ -77,46 +77,48 @@ final class RDKafkaCallbacks: Sendable {
 }
 
 /// One in-flight produce: resumed exactly once, by its delivery report, by a synchronous failure, by
-/// ``DeliveryRegistry/failAll(_:)`` when its handle is retired before the report could be served, or by
-/// ``DeliveryRegistry/takeOverdue(at:)`` once its deadline has passed.
+/// ``DeliveryRegistry/failAll(_:)`` when its handle is retired before the report could be served, or once
+/// one of its deadlines has passed (``DeliveryRegistry/takeOverdue(at:deadline:)``).
 final class DeliveryPromise: Sendable {
     private let continuation: CheckedContinuation<KafkaDeliveryReport, any Error>
     private let completed = Atomic<Bool>(false)
-    private let registry: DeliveryRegistry
-    /// When the promise gives up waiting for its report.
-    let deadline: ContinuousClock.Instant
-    /// Whether `deadline` is the caller's (else it is the handle's report deadline: a report that late
-    /// means a wedged handle).
-    let deadlineIsCallers: Bool
+    private let registries: [DeliveryRegistry]
+    /// When a report this late means the handle is wedged.
+    let reportDeadline: ContinuousClock.Instant
+    /// When the caller stops waiting, if it set a deadline.
+    let callerDeadline: ContinuousClock.Instant?
 
-    init(_ continuation: CheckedContinuation<KafkaDeliveryReport, any Error>, registry: DeliveryRegistry,
-         deadline: ContinuousClock.Instant, deadlineIsCallers: Bool) {
+    /// Registers the promise in every one of `registries` (the handle's, and the caller deadlines' when
+    /// there is one) until it completes.
+    init(_ continuation: CheckedContinuation<KafkaDeliveryReport, any Error>, registries: [DeliveryRegistry],
+         reportDeadline: ContinuousClock.Instant, callerDeadline: ContinuousClock.Instant?) {
         self.continuation = continuation
-        self.registry = registry
-        self.deadline = deadline
-        self.deadlineIsCallers = deadlineIsCallers
-        registry.add(self)
+        self.registries = registries
+        self.reportDeadline = reportDeadline
+        self.callerDeadline = callerDeadline
+        registries.forEach { $0.add(self) }
     }
 
     var isPending: Bool { !completed.load(ordering: .acquiring) }
 
     func complete(_ result: Result<KafkaDeliveryReport, KafkaError>) {
         guard !completed.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        registry.remove(self)
+        registries.forEach { $0.remove(self) }
         continuation.resume(with: result.mapError { $0 as any Error })
     }
 }
 
-/// The promises of one producer handle that are still waiting for a delivery report.
+/// Promises still waiting for a delivery report: those of one producer handle, or those with a caller's
+/// deadline.
 final class DeliveryRegistry: Sendable {
     private let pending = Mutex<[ObjectIdentifier: DeliveryPromise]>([:])
 
     func add(_ promise: DeliveryPromise) { pending.withLock { $0[ObjectIdentifier(promise)] = promise } }
     func remove(_ promise: DeliveryPromise) { _ = pending.withLock { $0.removeValue(forKey: ObjectIdentifier(promise)) } }
 
-    /// The promises whose deadline is at or before `now` (still registered: completing them removes them).
-    func takeOverdue(at now: ContinuousClock.Instant) -> [DeliveryPromise] {
-        pending.withLock { pending in pending.values.filter { $0.deadline <= now } }
+    /// The promises whose `deadline` is at or before `now` (still registered: completing them removes them).
+    func takeOverdue(at now: ContinuousClock.Instant, deadline: (DeliveryPromise) -> ContinuousClock.Instant?) -> [DeliveryPromise] {
+        pending.withLock { pending in pending.values.filter { deadline($0).map { $0 <= now } ?? false } }
     }
 
     /// Fails every promise still waiting (their handle is going away and will serve no more reports).
