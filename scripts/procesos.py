@@ -3,9 +3,9 @@
   procesos.py muestrear --salida S.csv [--cada 1] NOMBRE=PID ...   samples until SIGTERM/SIGINT
   procesos.py resumir S.csv [--desde T0] [--hasta T1]               JSON summary per process
 
-Each sample line: unix time, name, CPU % of one core since the previous sample, RSS in MB; a process is counted
-with its children (PostgreSQL: the postmaster and its backends; their shared memory counts once per process).
-A child that exits between two samples takes its CPU ticks with it, so CPU of short-lived children is undercounted.
+Each sample line: unix time, name, CPU % of one core since the previous sample, RSS in MB. CPU counts the
+process with its children (PostgreSQL: the postmaster and its backends; a child that exits between two samples
+takes its ticks with it, so short-lived children are undercounted); RSS is the process's own.
 """
 import argparse
 import json
@@ -48,14 +48,9 @@ def cpu_ticks(pid):
 
 
 def rss_mb(pid):
-    total = 0
-    for member in family(pid):
-        try:
-            with open(f"/proc/{member}/statm") as statm:
-                total += int(statm.read().split()[1]) * PAGE / 1e6
-        except (FileNotFoundError, ProcessLookupError):
-            pass
-    return total
+    """RSS of the process itself (children's would count shared memory once per child)."""
+    with open(f"/proc/{pid}/statm") as statm:
+        return int(statm.read().split()[1]) * PAGE / 1e6
 
 
 def sample(args):

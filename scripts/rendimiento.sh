@@ -3,12 +3,13 @@
 #
 #   scripts/rendimiento.sh            (also: scripts/carga.sh --rendimiento)
 #
-# Release build, on an infrastructure of its own (fresh broker, PostgreSQL and SMTP server under
-# .run/rendimiento, other ports), so a running system is left alone. Phases, in this order:
+# Release build, on an infrastructure of its own (broker, PostgreSQL and SMTP server under .run/rendimiento,
+# other ports), so a running system is left alone; it is started afresh before the post, each transiciones
+# and the sostenido phase, so no phase inherits another's backlog. Phases, in this order:
 #   post         solicitudes alone: wrk GET /health vs POST /pedidos, 10 and 64 connections, alternated twice
 #   transiciones N=1s and N=5s, steady 100 and 500 orders/s for RENDIMIENTO_DURACION s (60): transition lateness,
 #                POST latency, mail latency (transition -> accepted by the SMTP server), all orders and mails
-#   sostenido    fresh broker, N=1s, RENDIMIENTO_TASA orders/s (250) for RENDIMIENTO_DURACION_SOSTENIDO s (300):
+#   sostenido    fresh infrastructure, N=1s, RENDIMIENTO_TASA orders/s (250) for RENDIMIENTO_DURACION_SOSTENIDO s (300):
 #                lateness, mail latency, lag, CPU and RSS per process
 #   reposo       the three services idle for 30 s: CPU and RSS
 #   correo       the SMTP server's own pace (scripts/smtp_referencia.py, as many connections as the outbox has
@@ -16,6 +17,7 @@
 #                reference again
 #   volumen      RENDIMIENTO_PRECARGA records (1000000) written to the broker, then N=1s at 100 and 500 orders/s
 # Results: resultados/rendimiento-<time>/ (raw files) and its tabla.md (the table, also printed).
+# RENDIMIENTO_FASES runs only some phases (e.g. "sostenido"), RENDIMIENTO_SESION adds them to an existing session.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PEDIDOS_RUN="$ROOT/.run/rendimiento"
@@ -30,6 +32,8 @@ tasa_sostenida="${RENDIMIENTO_TASA:-250}"
 duracion_sostenida="${RENDIMIENTO_DURACION_SOSTENIDA:-300}"
 correos="${RENDIMIENTO_CORREOS:-20000}"
 precarga="${RENDIMIENTO_PRECARGA:-1000000}"
+fases="${RENDIMIENTO_FASES:-post transiciones sostenido reposo correo volumen}"
+fase() { [[ " $fases " == *" $1 "* ]]; }
 export PEDIDOS_BUILD=release PEDIDOS_SKIP_BUILD=1 PEDIDOS_SERVICE_DIR="$RUN/services"
 
 bash scripts/bootstrap.sh
@@ -37,12 +41,18 @@ bash scripts/datasets.sh
 log "building (release)"
 swift build -c release >/dev/null
 
-session="$PEDIDOS_ROOT/resultados/rendimiento-$(date +%Y%m%d-%H%M%S)"
+session="${RENDIMIENTO_SESION:-$PEDIDOS_ROOT/resultados/rendimiento-$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$session"
 log "results in ${session#$PEDIDOS_ROOT/}"
 
-bash scripts/infra.sh down >/dev/null 2>&1 || true
-rm -rf "$RUN"
+# fresh_infra: an empty broker, database and mail store (each phase measures its own load, not the last one's).
+fresh_infra() {
+  bash scripts/services.sh stop >/dev/null 2>&1 || true
+  bash scripts/infra.sh down >/dev/null 2>&1 || true
+  rm -rf "$RUN"
+  bash scripts/infra.sh up >/dev/null 2>&1
+  source "$RUN/infra.env"
+}
 cleanup() {
   local status=$?
   [[ -n "${sampler:-}" ]] && kill "$sampler" 2>/dev/null || true
@@ -51,12 +61,11 @@ cleanup() {
   exit "$status"
 }
 trap cleanup EXIT
-bash scripts/infra.sh up
-source "$RUN/infra.env"
+fresh_infra
 psql_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)/psql"
 sql() { "$psql_bin" "$DATABASE_URL" -qtAX -c "$1"; }
 python="$DEPS/venv/bin/python"
-{ echo "# $(date -Is) $(uname -r), $(nproc) cores"; uptime; git -C "$PEDIDOS_ROOT" log -1 --format='commit %h %s'; } >"$session/maquina.txt"
+{ echo "# $(date -Is) $(uname -r), $(nproc) cores, phases: $fases"; uptime; git -C "$PEDIDOS_ROOT" log -1 --format='commit %h %s'; } >>"$session/maquina.txt"
 
 pid_of() {
   case "$1" in
@@ -118,6 +127,7 @@ steady() {
 warm_up() { carga rafaga --dataset datasets/supermercado.csv --demora "$1" --cantidad 20 --resultados "$session/calentamiento" >/dev/null 2>&1 || true; }
 
 # --- post: solicitudes alone ------------------------------------------------------------------------
+if fase post; then
 log "post: GET /health vs POST /pedidos, solicitudes alone"
 mkdir -p "$session/post"
 bash scripts/services.sh start solicitudes >/dev/null 2>&1
@@ -129,32 +139,39 @@ for round in 1 2; do
       >"$session/post/pedidos-c$connections-$round.txt" 2>&1
   done
 done
+fi
 
 # --- transiciones: N=1s and N=5s at 100 and 500 orders/s --------------------------------------------
-for delay in 1s 5s; do
+fase transiciones && for delay in 1s 5s; do
   log "transiciones: N=$delay"
+  fresh_infra
   services_with_delay "$delay"
   warm_up "$delay"
   for rate in 100 500; do steady "$session/transiciones" "n$delay-r$rate" "$rate" "$duracion" "$delay"; done
 done
 
 # --- sostenido: fresh broker, N=1s ------------------------------------------------------------------
-log "sostenido: $tasa_sostenida orders/s for $duracion_sostenida s on a fresh broker"
-bash scripts/services.sh stop >/dev/null
-bash scripts/infra.sh down kafka >/dev/null && bash scripts/infra.sh up kafka >/dev/null
+if fase sostenido; then
+log "sostenido: $tasa_sostenida orders/s for $duracion_sostenida s on a fresh infrastructure"
+fresh_infra
 services_with_delay 1s
 warm_up 1s
-steady "$session" sostenido "$tasa_sostenida" "$duracion_sostenida" 1s
+steady "$session" "sostenido-r$tasa_sostenida" "$tasa_sostenida" "$duracion_sostenida" 1s
+fi
 
 # --- reposo: idle services ------------------------------------------------------------------------
+if fase reposo; then
+[[ -f "$PEDIDOS_SERVICE_DIR/notificaciones.pid" ]] || services_with_delay 1s
 log "reposo: 30 s idle"
 sleep 5
 sample "$session/reposo.csv" solicitudes procesamiento notificaciones
 sleep 30
 stop_sampling
 "$python" scripts/procesos.py resumir "$session/reposo.csv" >"$session/reposo.json"
+fi
 
 # --- correo: the SMTP server's pace, and the outbox with a backlog ----------------------------------
+if fase correo; then
 log "correo: the SMTP server's own pace and the outbox draining $correos mails"
 mkdir -p "$session/correo"
 lanes="${NOTIFICACIONES_SMTP_CONNECTIONS:-$(grep -o 'NOTIFICACIONES_SMTP_CONNECTIONS` | `[0-9]*' Sources/PedidosCore/Notificaciones/NotificacionesConfiguration.swift | grep -o '[0-9]*$')}"
@@ -181,8 +198,10 @@ sql "SELECT json_build_object('pendientes_al_inicio', $backlog, 'enviados', coun
      FROM email_outbox WHERE sent_at >= to_timestamp($started)" >"$session/correo/outbox.json"
 "$python" scripts/procesos.py resumir "$session/correo/procesos.csv" >"$session/correo/procesos.json"
 reference "$lanes" "$session/correo/referencia-despues.json"
+fi
 
 # --- volumen: a broker that already holds many records ------------------------------------------------
+if fase volumen; then
 log "volumen: $precarga records into the broker, then N=1s at 100 and 500 orders/s"
 mkdir -p "$session/volumen"
 "$PEDIDOS_ROOT/.build/release/carga" precargar --brokers "$KAFKA_BROKERS" --registros "$precarga" >"$session/volumen/precarga.txt" 2>&1
@@ -190,6 +209,7 @@ ps -o rss= -p "$(pid_of tansu)" >"$session/volumen/tansu-rss-kb.txt"
 services_with_delay 1s
 warm_up 1s
 for rate in 100 500; do steady "$session/volumen" "n1s-r$rate" "$rate" "$duracion" 1s; done
+fi
 
 "$python" scripts/rendimiento_tabla.py "$session" | tee "$session/tabla.md"
 log "benchmark done: ${session#$PEDIDOS_ROOT/}/tabla.md"

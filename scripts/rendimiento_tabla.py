@@ -113,25 +113,29 @@ for connections in (10, 64):
             f"{' y '.join(fmt(p) for p in post)} req/s (razón {' y '.join(f'{r:.2f}' for r in ratios)})",
             f"GET /health: {' y '.join(fmt(h) for h in health)} req/s", "razón ≥ 0.5", min(ratios) >= 0.5)
 
-# Sustained end to end.
-sustained = carga("sostenido")
-if sustained:
+# Sustained end to end, at every rate tried.
+for directory in sorted(glob.glob(os.path.join(session, "sostenido-r*")), key=lambda d: int(d.rsplit("-r", 1)[1])):
+    name = os.path.basename(directory)
+    sustained = carga(name)
+    if not sustained:
+        continue
     late = sustained["retraso_transicion_ms"]["todas"]
-    mail = load("sostenido/correo.json") or {}
+    mail = load(f"{name}/correo.json") or {}
     lag = sustained.get("lag_consumidor", {})
+    post = sustained["latencia_post_ms"]
     ok = (sustained["perdidos"] == 0 and late["p99"] <= 25 and (mail.get("p99_ms") or 1e9) <= 2000
           and mail.get("no_enviados", 1) == 0)
     row(f"sostenido R = {sustained['parametros']['tasa']:.0f} pedidos/s × {sustained['parametros']['duracion_s']:.0f} s, N = 1 s",
         f"{sustained['aceptados_por_s']:.1f} aceptados/s, {sustained['finalizados']} finalizados, {sustained['perdidos']} perdidos; "
         f"retraso p99 {late['p99']:.0f} ms (máx {late['max']:.0f}); correo p99 {fmt(mail.get('p99_ms'))} ms; "
-        f"lag máx {lag.get('max', '—')}, final {lag.get('final', '—')}",
+        f"POST p50 {post['p50']:.0f} ms, p99 {post['p99']:.0f} ms; lag máx {lag.get('max', '—')}, final {lag.get('final', '—')}",
         "—", "todo finalizado, retraso p99 ≤ 25 ms, correo p99 ≤ 2 s, lag plano", ok)
-    processes = load("sostenido/procesos.json") or {}
-    for name in ("solicitudes", "procesamiento", "notificaciones", "tansu", "postgres", "smtp"):
-        if name in processes:
-            p = processes[name]
-            service = name in ("solicitudes", "procesamiento", "notificaciones")
-            row(f"{name} durante el sostenido (CPU media / máx, RSS máx)",
+    processes = load(f"{name}/procesos.json") or {}
+    for process in ("solicitudes", "procesamiento", "notificaciones", "tansu", "postgres", "smtp"):
+        if process in processes:
+            p = processes[process]
+            service = process in ("solicitudes", "procesamiento", "notificaciones")
+            row(f"{process} durante el sostenido a {sustained['parametros']['tasa']:.0f}/s (CPU media / máx, RSS máx)",
                 f"{p['cpu_media_pct']:.0f} % / {p['cpu_max_pct']:.0f} % de un núcleo, {p['rss_max_mb']:.0f} MB",
                 "—", "RSS ≤ 64 MB" if service else "—", p["rss_max_mb"] <= 64 if service else None)
 

@@ -43,7 +43,8 @@ struct Precargar: AsyncParsableCommand {
         }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print(String(format: "precargar: %d registros en %@ en %.1f s (%.0f/s)", total, topic, seconds, Double(total) / seconds))
+        let rate = (Double(total) / seconds).rounded()
+        print("precargar: \(total) registros en \(topic) en \((seconds * 10).rounded() / 10) s (\(Int(rate))/s)")
         await producer.close()
     }
 }
