@@ -58,6 +58,9 @@ final class PendingTransitions: Sendable {
         var headPosition: UInt64 = 0
         /// Entries from `head` on handed out in batches not finished yet.
         var taken = 0
+        /// The last finished batch was not fully acknowledged (broker trouble): until one is, hand out a
+        /// new batch only when none is in flight, so an outage is probed, not flooded.
+        var failing = false
         var paused = false
         /// Lowest offset dropped because the queue was full: the partition stays paused until the
         /// consumer has seeked back there (``PendingTransitions/seekCompleted(_:)``).
@@ -195,7 +198,8 @@ final class PendingTransitions: Sendable {
             for (partition, var queue) in state.queues {
                 let from = queue.head + queue.taken
                 var dueCount = 0
-                while from + dueCount < queue.entries.count, queue.entries[from + dueCount].due <= now {
+                while !(queue.failing && queue.taken > 0), from + dueCount < queue.entries.count,
+                      queue.entries[from + dueCount].due <= now {
                     dueCount += 1
                 }
                 if dueCount > 0 {
@@ -242,6 +246,7 @@ final class PendingTransitions: Sendable {
             guard let queue = state.queues[partition], queue.epoch == batch.epoch, queue.headPosition == batch.start
             else { return Finished(done: 0, seek: nil) }
             state.queues[partition]!.popFirst(count)
+            state.queues[partition]!.failing = count < batch.entries.count
             if count < batch.entries.count {
                 state.queues[partition]!.taken = 0
             } else {
