@@ -196,17 +196,18 @@ final class PendingTransitions: Sendable {
             let latency = state.resumeLatency.value
             func wake(at date: Date) { work.nextWake = min(work.nextWake ?? date, date) }
             for (partition, var queue) in state.queues {
+                // A failing partition waits for its batch in flight, whose finish wakes the dispatcher.
+                let waitsForItsBatch = queue.failing && queue.taken > 0
                 let from = queue.head + queue.taken
                 var dueCount = 0
-                while !(queue.failing && queue.taken > 0), from + dueCount < queue.entries.count,
-                      queue.entries[from + dueCount].due <= now {
+                while !waitsForItsBatch, from + dueCount < queue.entries.count, queue.entries[from + dueCount].due <= now {
                     dueCount += 1
                 }
                 if dueCount > 0 {
                     work.due[partition] = Batch(partition: partition, entries: Array(queue.entries[from..<(from + dueCount)]),
                                                 epoch: queue.epoch, start: queue.headPosition + UInt64(queue.taken))
                     queue.taken += dueCount
-                } else if let next = queue.firstUntaken {
+                } else if !waitsForItsBatch, let next = queue.firstUntaken {
                     wake(at: next.due)
                 }
                 if queue.paused && queue.seekTo == nil {
