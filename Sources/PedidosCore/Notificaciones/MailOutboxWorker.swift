@@ -209,13 +209,13 @@ public struct MailOutboxWorker: Service {
                 }
             }
             let acceptedAt = Date()
-            metrics.smtpSendOK.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - started))
+            metrics.smtpSendOK.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
             metrics.mailsSent.increment()
             await markingSettled()
             accepted.append(OutboxMail.Accepted(key: key, at: acceptedAt))
             return nil
         } catch {
-            metrics.smtpSendError.recordNanoseconds(Self.nanoseconds(ContinuousClock.now - started))
+            metrics.smtpSendError.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
             // Whatever happened, the `sending` commit must be over before the row's outcome is recorded: a
             // late `sending` would otherwise overwrite it.
             await markingSettled()
@@ -305,11 +305,6 @@ public struct MailOutboxWorker: Service {
                 if stop.isTriggered { try? await Task.sleep(for: delay) } else { await stop.sleep(for: delay) }
             }
         }
-    }
-
-    static func nanoseconds(_ duration: Duration) -> Int64 {
-        let components = duration.components
-        return components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
     }
 }
 

@@ -52,24 +52,6 @@ public struct NotificacionesConfiguration: Sendable {
     /// Reads and validates the configuration.
     /// - Throws: ``ConfigurationError`` naming the variable, `SMTPError` or `PostgresError` for unusable values.
     public init(environment: ServiceEnvironment) throws {
-        func positive(_ name: String, default fallback: Int) throws -> Int {
-            guard let text = environment[name] else { return fallback }
-            guard let value = Int(text), value > 0 else { throw ConfigurationError("\(name)=\(text) is not a positive integer") }
-            return value
-        }
-        func duration(_ name: String, default fallback: Duration) throws -> Duration {
-            guard let text = environment[name] else { return fallback }
-            do {
-                let value = try DurationParsing.parse(text)
-                guard value > .zero else { throw ConfigurationError("\(name)=\(text) must be greater than zero") }
-                return value
-            } catch let error as ConfigurationError {
-                throw error
-            } catch {
-                throw ConfigurationError("\(name): \(error)")
-            }
-        }
-
         host = environment["NOTIFICACIONES_HOST"] ?? "127.0.0.1"
         port = try environment.port("NOTIFICACIONES_PORT", default: 8081)
         topics = environment.topics
@@ -88,14 +70,14 @@ public struct NotificacionesConfiguration: Sendable {
         self.postgres = postgres
         migrationsDirectory = environment.migrationsDirectory
         smtp = try SMTPConfiguration.fromEnvironment(environment.values)
-        recorderBatchSize = try positive("NOTIFICACIONES_BATCH_SIZE", default: 500)
+        recorderBatchSize = try environment.positiveInteger("NOTIFICACIONES_BATCH_SIZE", default: 500)
         guard recorderBatchSize <= 5000 else { throw ConfigurationError("NOTIFICACIONES_BATCH_SIZE must be at most 5000") }
-        recorderPipelineDepth = try positive("NOTIFICACIONES_PIPELINE_DEPTH", default: 2)
-        smtpConnections = try positive("NOTIFICACIONES_SMTP_CONNECTIONS", default: 8)
-        outboxBatchSize = try positive("NOTIFICACIONES_OUTBOX_BATCH", default: 8)
-        outboxPollInterval = try duration("NOTIFICACIONES_OUTBOX_POLL", default: .seconds(1))
-        mailMaxBackoff = try duration("NOTIFICACIONES_MAIL_MAX_BACKOFF", default: .seconds(5))
-        metricsInterval = try duration("NOTIFICACIONES_METRICS_INTERVAL", default: .seconds(5))
+        recorderPipelineDepth = try environment.positiveInteger("NOTIFICACIONES_PIPELINE_DEPTH", default: 2)
+        smtpConnections = try environment.positiveInteger("NOTIFICACIONES_SMTP_CONNECTIONS", default: 8)
+        outboxBatchSize = try environment.positiveInteger("NOTIFICACIONES_OUTBOX_BATCH", default: 8)
+        outboxPollInterval = try environment.duration("NOTIFICACIONES_OUTBOX_POLL", default: .seconds(1))
+        mailMaxBackoff = try environment.duration("NOTIFICACIONES_MAIL_MAX_BACKOFF", default: .seconds(5))
+        metricsInterval = try environment.duration("NOTIFICACIONES_METRICS_INTERVAL", default: .seconds(5))
     }
 
     /// The domain of the sender address (`SMTP_FROM`), used on the right of every Message-ID.

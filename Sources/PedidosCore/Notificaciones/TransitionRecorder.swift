@@ -228,7 +228,7 @@ public struct TransitionRecorder: Service {
             let oldest = inFlight[0]
             if let recording = oldest.recording {
                 guard let outcome = await recording.value else { return false }
-                metrics.batchDuration.recordNanoseconds(MailOutboxWorker.nanoseconds(.now - oldest.started))
+                metrics.batchDuration.recordNanoseconds((ContinuousClock.now - oldest.started).nanoseconds)
                 metrics.transitionsRecorded.increment(by: outcome.recorded)
                 metrics.duplicates.increment(by: outcome.duplicates)
                 logger.debug("recorder: batch recorded", metadata: [

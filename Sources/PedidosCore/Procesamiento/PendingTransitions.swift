@@ -291,11 +291,3 @@ final class PendingTransitions: Sendable {
     /// All queued records (for metrics).
     var totalDepth: Int { state.withLock { $0.queues.values.reduce(0) { $0 + $1.count } } }
 }
-
-extension Duration {
-    /// The duration in (fractional) seconds.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-
-    /// The duration in whole nanoseconds.
-    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
-}

@@ -61,10 +61,13 @@ public struct ServiceEnvironment: Sendable {
         return value
     }
 
-    /// A duration (`250ms`, `5s`, `2m`) from `name`, or `fallback`.
+    /// A positive duration (`250ms`, `5s`, `2m`) from `name`, or `fallback`.
     public func duration(_ name: String, default fallback: Duration) throws -> Duration {
         guard let text = self[name] else { return fallback }
-        do { return try DurationParsing.parse(text) } catch { throw ConfigurationError("\(name): \(error)") }
+        let value: Duration
+        do { value = try DurationParsing.parse(text) } catch { throw ConfigurationError("\(name): \(error)") }
+        guard value > .zero else { throw ConfigurationError("\(name)=\(text) must be greater than zero") }
+        return value
     }
 
     /// An integer port from `name`, or `fallback`.
