@@ -5,7 +5,6 @@ let package = Package(
     name: "pedidos",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "PedidosCore", targets: ["PedidosCore"]),
         .executable(name: "solicitudes", targets: ["solicitudes"]),
         .executable(name: "procesamiento", targets: ["procesamiento"]),
         .executable(name: "notificaciones", targets: ["notificaciones"]),
@@ -27,46 +26,102 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
-        // The core library: domain, C wrappers (Kafka, PostgreSQL, SMTP) and service builders.
-        .target(
-            name: "PedidosCore",
-            dependencies: [
-                "CRDKafka", "CLibPQ", "CCurl",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-            ]
-        ),
+        // Small, dependency-free building blocks shared by the clients and the services: blocking calls off
+        // the cooperative pool, the wake signal, Duration conversions, ISO-8601 timestamp text.
+        .target(name: "PedidosSupport"),
+
+        // Clients of the three C libraries; each keeps its C module out of its public API.
+        .target(name: "PedidosKafka", dependencies: [
+            "CRDKafka", "PedidosSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .target(name: "PedidosPostgres", dependencies: [
+            "CLibPQ", "PedidosSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .target(name: "PedidosSMTP", dependencies: [
+            "CCurl", "PedidosSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // The domain: Pedido, Estado, Precio, the order's field rules, the JSON value and parser, topics.
+        .target(name: "PedidosDomain"),
+
+        // What every service shares: environment, observability, problem details, operational routes,
+        // topic guard and the Kafka form of an order.
+        .target(name: "PedidosServiceKit", dependencies: [
+            "PedidosDomain", "PedidosKafka",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+
+        // One library per service: its application builder, controllers, workers and repositories.
+        .target(name: "SolicitudesService", dependencies: [
+            "PedidosServiceKit", "PedidosDomain", "PedidosKafka", "PedidosPostgres", "PedidosSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        .target(name: "ProcesamientoService", dependencies: [
+            "PedidosServiceKit", "PedidosDomain", "PedidosKafka", "PedidosSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        .target(name: "NotificacionesService", dependencies: [
+            "PedidosServiceKit", "PedidosDomain", "PedidosKafka", "PedidosPostgres", "PedidosSMTP", "PedidosSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
 
         // Thin executables: parse flags, build the service group, run it.
         .executableTarget(name: "solicitudes", dependencies: [
-            "PedidosCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "SolicitudesService", "PedidosServiceKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .executableTarget(name: "procesamiento", dependencies: [
-            "PedidosCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "ProcesamientoService", "PedidosServiceKit", "PedidosDomain",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         .executableTarget(name: "notificaciones", dependencies: [
-            "PedidosCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "NotificacionesService", "PedidosServiceKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
 
         // Load generator: open-loop HTTP client, read-back of every order, results files.
         .target(name: "PedidosCarga", dependencies: [
-            "PedidosCore",
+            "PedidosDomain", "PedidosPostgres",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .executableTarget(name: "carga", dependencies: [
-            "PedidosCarga", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "PedidosCarga", "PedidosServiceKit", "PedidosKafka", "PedidosDomain",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
 
         .testTarget(
-            name: "PedidosCoreTests",
+            name: "PedidosTests",
             dependencies: [
-                "PedidosCore", "PedidosCarga",
+                "PedidosSupport", "PedidosKafka", "PedidosPostgres", "PedidosSMTP", "PedidosDomain", "PedidosServiceKit",
+                "SolicitudesService", "ProcesamientoService", "NotificacionesService", "PedidosCarga",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -174,7 +174,7 @@ fi
 if fase correo; then
 log "correo: the SMTP server's own pace and the outbox draining $correos mails"
 mkdir -p "$session/correo"
-lanes="${NOTIFICACIONES_SMTP_CONNECTIONS:-$(grep -o 'NOTIFICACIONES_SMTP_CONNECTIONS` | `[0-9]*' Sources/PedidosCore/Notificaciones/NotificacionesConfiguration.swift | grep -o '[0-9]*$')}"
+lanes="${NOTIFICACIONES_SMTP_CONNECTIONS:-$(grep -o 'NOTIFICACIONES_SMTP_CONNECTIONS` | `[0-9]*' Sources/NotificacionesService/NotificacionesConfiguration.swift | grep -o '[0-9]*$')}"
 bash scripts/services.sh stop notificaciones >/dev/null
 reference() {
   "$python" scripts/smtp_referencia.py --host 127.0.0.1 --port "$EMBEDDED_SMTP_PORT" --conexiones "$1" --segundos 10 --json >"$2"

@@ -39,7 +39,7 @@ NOMBRES = ["José Núñez", "María Peña Ibáñez", "Ana", "Íñigo Martínez",
 SENDER = "pedidos@pedidos.test"
 
 
-# --- Rendering, as Sources/PedidosCore/Mail/SMTPMessageRenderer.swift and MIMEEncoding.swift do ----------
+# --- Rendering, as Sources/PedidosSMTP/SMTPMessageRenderer.swift and MIMEEncoding.swift do ----------
 
 def encoded_words(text, first_line_prefix_length):
     """=?UTF-8?B?…?= words of at most 75 characters, never splitting a UTF-8 sequence."""
@@ -65,7 +65,7 @@ def subject_header(subject):
 
 
 def notification(order_id, estado, sentence, nombre, precio, entered_at):
-    """(subject, body) of a NotificationMail (Sources/PedidosCore/Notificaciones/NotificationMail.swift)."""
+    """(subject, body) of a NotificationMail (Sources/NotificacionesService/NotificationMail.swift)."""
     subject = f"Tu pedido #{order_id} está {estado}"
     body = (f"Hola:\n\nTu pedido #{order_id} está {estado}. {sentence}\n\nPedido: #{order_id}\nNombre: {nombre}\n"
             f"Precio: {precio}\nEstado: {estado}\nFecha: {entered_at}\n\nGracias por tu compra.\nPedidos\n")

@@ -1,5 +1,5 @@
 import Foundation
-import PedidosCore
+import PedidosDomain
 
 /// Everything read back from the system for the accepted orders.
 struct Collected: Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import PedidosCore
+import PedidosDomain
 
 /// Reads `GET /pedidos/<id>/historial` from notificaciones, over a few parallel keep-alive connections.
 struct HistorialTraceSource: TraceSource {

@@ -1,5 +1,5 @@
 import Foundation
-import PedidosCore
+import PedidosPostgres
 
 /// Settings of one load run (the `carga` command's flags).
 public struct LoadRunOptions: Sendable {

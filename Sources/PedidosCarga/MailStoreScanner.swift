@@ -1,5 +1,5 @@
 import Foundation
-import PedidosCore
+import PedidosDomain
 
 /// Counts the notification mails that reached the development SMTP server, reading the JSON-lines
 /// store that `scripts/smtp_server.py` appends to (one object per line: `rcpt_tos`, `headers`, …, `raw`).

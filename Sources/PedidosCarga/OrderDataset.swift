@@ -1,5 +1,5 @@
 import Foundation
-import PedidosCore
+import PedidosDomain
 
 /// The rows of a load-test dataset (`nombre,precio,correo` CSV, see `datasets/README.md`), each already
 /// rendered as the JSON body of a `POST /pedidos`.

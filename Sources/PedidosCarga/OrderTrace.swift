@@ -1,4 +1,4 @@
-import PedidosCore
+import PedidosDomain
 
 /// What the system recorded for one order: when it entered each state (epoch milliseconds, the Kafka
 /// record timestamps) and how many history rows exist per state.

@@ -1,4 +1,5 @@
-import PedidosCore
+import PedidosDomain
+import PedidosPostgres
 
 /// Reads `order_transitions` directly (see migrations/001_pedidos.sql), thousands of ids per query.
 struct PostgresTraceSource: TraceSource {

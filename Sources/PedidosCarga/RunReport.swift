@@ -1,6 +1,6 @@
 import Foundation
 import Histogram
-import PedidosCore
+import PedidosDomain
 
 /// The results of one run: summary numbers (JSON) and the per-second and per-order CSVs.
 struct RunReport {

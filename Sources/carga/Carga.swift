@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import PedidosCarga
-import PedidosCore
+import PedidosServiceKit
 
 /// `carga sostenido|rafaga`: load generator for pedidos (see scripts/carga.sh and docs/resultados-carga.md).
 @main

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PedidosCore
+import PedidosDomain
+import PedidosKafka
+import PedidosServiceKit
 
 /// `carga precargar`: fills the broker with records shaped like orders, in a topic of their own, so that a
 /// run can be measured against a broker that already holds a large volume (a long-lived broker).

@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
-import PedidosCore
+import NotificacionesService
+import PedidosServiceKit
 
 /// notificaciones: records every order transition from Kafka in PostgreSQL, mails the customer, and
 /// answers `GET /pedidos/:id` and `GET /pedidos/:id/historial`.

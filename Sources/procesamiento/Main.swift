@@ -1,7 +1,9 @@
 import ArgumentParser
 import Hummingbird
 import Logging
-import PedidosCore
+import PedidosDomain
+import PedidosServiceKit
+import ProcesamientoService
 
 /// procesamiento: moves orders recibido → preparando → entregando → finalizado, N per state.
 @main

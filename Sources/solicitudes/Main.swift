@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
-import PedidosCore
+import PedidosServiceKit
+import SolicitudesService
 
 /// The solicitudes service: receives orders over HTTP and publishes them to Kafka.
 @main

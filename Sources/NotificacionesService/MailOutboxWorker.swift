@@ -1,0 +1,318 @@
+import Foundation
+import Logging
+import PedidosSMTP
+import PedidosSupport
+import ServiceLifecycle
+import Synchronization
+
+/// Sends the mails of the outbox over SMTP, apart from Kafka consumption: a slow or unreachable SMTP
+/// server only makes rows wait in `email_outbox`, it never holds back the ``TransitionRecorder``.
+///
+/// - **Lanes**: one per ``SMTPClient`` (each keeps its own connection open); each lane claims a batch of
+///   due rows at a time (``MailOutboxRepository/claimDue(limit:lease:)``) and sends them one by one.
+/// - **One PostgreSQL round trip per mail**: a mail's `sending` commit starts when its transfer starts and
+///   runs while libcurl says MAIL FROM, RCPT TO and DATA; the end-of-data hook only waits for it. The same
+///   transaction records the previous mail of the lane as `sent`
+///   (``MailOutboxRepository/markSending(_:recordingSent:)``); the last mail of a batch is recorded `sent`
+///   (``MailOutboxRepository/markSent(_:)``) before the lane does anything else (claims, gives rows back,
+///   pauses or stops).
+/// - **Prompt**: an idle lane waits on the ``OutboxWakeSignal`` the recorder raises after committing new
+///   rows, with a poll every `pollInterval` as a fallback (rows inserted by another replica, retries
+///   falling due).
+/// - **Retries**: a transient failure (``SMTPError/isTransient``) counts an attempt and makes the row due
+///   again after `min(baseBackoff × 2^(attempts-1), maxBackoff)`; the lane gives its other claimed rows
+///   back and pauses for the same time, so a dead server is probed, not hammered, and a recovered one is
+///   drained within `maxBackoff`. A permanent failure marks the row `failed`.
+/// - **Leases**: a claim hides rows for `lease`; a lane never starts a send that might outlive its lease
+///   (it gives the remaining rows back instead), so no other replica can be sending the same row.
+/// - **Never twice**: before the SMTP end of data (the final `.`) the row is committed as `sending`
+///   (``MailOutboxRepository/markSending(_:recordingSent:)``); after the server's `250` it becomes `sent`
+///   (with the lane's next round trip, at the latest when its batch ends). A failure before the end of
+///   data, or an error reply to it, leaves the mail undelivered: it is retried or failed as usual. A
+///   connection that breaks after the end of data, or a process that dies between the `sending` commit
+///   and the `sent` one, leaves the row `sending`: the next claim after its lease turns it `uncertain` and
+///   it is not sent again. So no mail is ever delivered twice, and only a crash in that window can lose
+///   one (it then shows as `incierto` in /historial and in the metrics; per lane, at most the mail in
+///   flight and the one accepted just before it).
+/// - **Graceful shutdown**: every lane finishes the send in progress and marks it, gives the rest of its
+///   claim back (due at once for the next instance), and returns. Sends are never cancelled by it.
+public struct MailOutboxWorker: Service {
+    /// Tuning of the worker.
+    public struct Settings: Sendable {
+        /// Rows a lane claims at a time.
+        public var batchSize: Int
+        /// Fallback poll interval when idle.
+        public var pollInterval: Duration
+        /// First retry delay of a mail after a transient failure.
+        public var baseBackoff: Duration
+        /// Cap of the retry delay.
+        public var maxBackoff: Duration
+        /// How long a claim hides its rows from other claimers.
+        public var lease: Duration
+        /// Longest time one send may take (the SMTP client's total timeout).
+        public var sendTimeout: Duration
+
+        public init(batchSize: Int = 8, pollInterval: Duration = .seconds(1), baseBackoff: Duration = .milliseconds(250),
+                    maxBackoff: Duration = .seconds(5), sendTimeout: Duration = .seconds(60), lease: Duration? = nil) {
+            self.batchSize = batchSize
+            self.pollInterval = pollInterval
+            self.baseBackoff = baseBackoff
+            self.maxBackoff = maxBackoff
+            self.sendTimeout = sendTimeout
+            self.lease = lease ?? (sendTimeout * 2 + .seconds(30))
+        }
+    }
+
+    let outbox: any MailOutboxRepository
+    let clients: [SMTPClient]
+    let sender: EmailAddress
+    let signal: OutboxWakeSignal
+    let metrics: NotificacionesMetrics
+    let settings: Settings
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - clients: one lane per client (at least one).
+    ///   - sender: the `From` of every mail (`SMTP_FROM`).
+    public init(outbox: any MailOutboxRepository, clients: [SMTPClient], sender: EmailAddress, signal: OutboxWakeSignal,
+                metrics: NotificacionesMetrics, settings: Settings = Settings(), logger: Logger) {
+        precondition(!clients.isEmpty, "MailOutboxWorker needs at least one SMTP client")
+        self.outbox = outbox
+        self.clients = clients
+        self.sender = sender
+        self.signal = signal
+        self.metrics = metrics
+        self.settings = settings
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let stop = NotificacionesStopLatch()
+        let signal = self.signal
+        let logger = self.logger
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await withTaskGroup(of: Void.self) { group in
+                    for (index, client) in clients.enumerated() {
+                        group.addTask { await runLane(index, client: client, stop: stop) }
+                    }
+                }
+            } onCancel: {
+                stop.trigger()
+                signal.signal()
+            }
+        } onGracefulShutdown: {
+            logger.info("mail worker: stopping after the sends in progress")
+            stop.trigger()
+            signal.signal()
+        }
+        logger.info("mail worker: stopped")
+    }
+
+    private func runLane(_ lane: Int, client: SMTPClient, stop: NotificacionesStopLatch) async {
+        var logger = self.logger
+        logger[metadataKey: "lane"] = "\(lane)"
+        let clock = ContinuousClock()
+        var consecutiveFailures = 0
+        var databaseFailures = 0
+        // Mails the server accepted that are not yet recorded `sent` (the next `sending` commit carries them).
+        var accepted: [OutboxMail.Accepted] = []
+        while !stop.isTriggered {
+            let claimedAt = clock.now
+            let claimed: [OutboxMail]
+            do {
+                claimed = try await outbox.claimDue(limit: settings.batchSize, lease: settings.lease)
+                databaseFailures = 0
+            } catch {
+                databaseFailures += 1
+                if databaseFailures == 1 || databaseFailures % 20 == 0 {
+                    logger.warning("mail worker: cannot claim outbox rows", metadata: ["error": "\(error)"])
+                }
+                await stop.sleep(for: TransitionRecorder.backoff(attempt: databaseFailures, initial: .milliseconds(100),
+                                                                  maximum: .seconds(2)))
+                continue
+            }
+            if claimed.isEmpty {
+                await waitForWork(stop)
+                continue
+            }
+
+            var pause: Duration?
+            var index = 0
+            while index < claimed.count {
+                // Never start a send that could outlive the claim's lease.
+                if stop.isTriggered || clock.now - claimedAt + settings.sendTimeout + .seconds(5) > settings.lease { break }
+                let mail = claimed[index]
+                index += 1
+                if let failureDelay = await send(mail, with: client, accepted: &accepted, stop: stop, logger: logger) {
+                    pause = failureDelay
+                    break
+                }
+            }
+            // The batch is over: record what the server accepted before claiming, pausing or stopping.
+            await recordSent(&accepted, stop: stop, logger: logger)
+            if index < claimed.count {
+                let rest = claimed[index...].map(\.key)
+                do {
+                    try await outbox.release(rest, after: pause ?? .zero)
+                } catch {
+                    logger.warning("mail worker: could not give claimed rows back; they are due again when the lease ends",
+                                   metadata: ["rows": "\(rest.count)", "error": "\(error)"])
+                }
+            }
+            if let pause {
+                consecutiveFailures += 1
+                await stop.sleep(for: Swift.max(pause, TransitionRecorder.backoff(
+                    attempt: consecutiveFailures, initial: settings.baseBackoff, maximum: settings.maxBackoff)))
+            } else {
+                consecutiveFailures = 0
+            }
+        }
+    }
+
+    /// Waits for the recorder's signal, the poll interval, or the stop.
+    private func waitForWork(_ stop: NotificacionesStopLatch) async {
+        guard !stop.isTriggered else { return }
+        await signal.wait(timeout: settings.pollInterval)
+    }
+
+    /// Sends one mail and records the outcome; a mail the server accepted is appended to `accepted` (the
+    /// next `sending` commit, or ``recordSent(_:stop:logger:)``, records it). Returns the retry delay after
+    /// a transient failure (the lane should pause), `nil` otherwise.
+    private func send(_ mail: OutboxMail, with client: SMTPClient, accepted: inout [OutboxMail.Accepted],
+                      stop: NotificacionesStopLatch, logger: Logger) async -> Duration? {
+        let message = EmailMessage(from: sender, to: EmailAddress(mail.recipient), subject: mail.subject, body: mail.body,
+                                   date: Date(), messageID: mail.messageID)
+        let started = ContinuousClock.now
+        let outbox = self.outbox
+        let key = mail.key
+        let carried = accepted
+        // The `sending` commit (carrying the previous mails' `sent`) runs while libcurl says MAIL FROM, RCPT TO
+        // and DATA; the end-of-data hook waits for it, so the row is still committed before the end of data.
+        let marking = Task { () -> Result<Bool, any Error> in
+            do { return .success(try await outbox.markSending(key, recordingSent: carried)) } catch { return .failure(error) }
+        }
+        let handover = HandoverOutcome()
+        /// Waits for the `sending` commit; once it is over (committed or not), the carried mails are recorded.
+        func markingSettled() async {
+            if case .success = await marking.value { accepted.removeFirst(carried.count) }
+        }
+        do {
+            try await client.send(message) {
+                switch await marking.value {
+                case .success(true):
+                    return true
+                case .success(false):
+                    handover.set("the row is no longer this lane's (lease over or already handled)")
+                    return false
+                case .failure(let error):
+                    handover.set("cannot mark the mail as being sent: \(error)")
+                    return false
+                }
+            }
+            let acceptedAt = Date()
+            metrics.smtpSendOK.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+            metrics.mailsSent.increment()
+            await markingSettled()
+            accepted.append(OutboxMail.Accepted(key: key, at: acceptedAt))
+            return nil
+        } catch {
+            metrics.smtpSendError.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+            // Whatever happened, the `sending` commit must be over before the row's outcome is recorded: a
+            // late `sending` would otherwise overwrite it.
+            await markingSettled()
+            let failure = error as? SMTPSendFailure
+            if let reason = handover.reason {
+                // The transfer was aborted before the end of data: nothing delivered, row untouched.
+                logger.warning("mail worker: send aborted before the end of data", metadata: [
+                    "mail": "\(mail.key)", "reason": "\(reason)",
+                ])
+                return settings.baseBackoff
+            }
+            if let failure, failure.mayHaveBeenDelivered {
+                metrics.mailsUncertain.increment()
+                logger.error("mail worker: the connection broke after the end of data; the server may or may not have the mail, so it is not sent again", metadata: [
+                    "mail": "\(mail.key)", "message_id": "\(mail.messageID)", "error": "\(failure)",
+                ])
+                await markUncertain(mail.key, error: "\(failure)", stop: stop, logger: logger)
+                return TransitionRecorder.backoff(attempt: mail.attempts + 1, initial: settings.baseBackoff,
+                                                  maximum: settings.maxBackoff)
+            }
+            // Not delivered (failed before the end of data, or refused): the row may already be `sending`
+            // (its commit started with the transfer); marking it retried or failed puts it back in order.
+            let smtpError = failure?.error
+            if let smtpError, smtpError.isPermanent {
+                metrics.mailsFailed.increment()
+                logger.error("mail worker: the mail was refused for good; marked failed", metadata: [
+                    "mail": "\(mail.key)", "message_id": "\(mail.messageID)", "error": "\(error)",
+                ])
+                do { try await outbox.markFailed(mail.key, error: "\(error)") } catch {
+                    logger.warning("mail worker: could not mark the mail failed; it is tried again after its lease",
+                                   metadata: ["mail": "\(mail.key)", "error": "\(error)"])
+                }
+                return nil
+            }
+            metrics.mailRetries.increment()
+            let delay = TransitionRecorder.backoff(attempt: mail.attempts + 1, initial: settings.baseBackoff,
+                                                   maximum: settings.maxBackoff)
+            logger.warning("mail worker: sending failed; retrying later", metadata: [
+                "mail": "\(mail.key)", "attempts": "\(mail.attempts + 1)", "retry_in": "\(delay)", "error": "\(error)",
+            ])
+            do { try await outbox.markRetry(mail.key, error: "\(error)", after: delay) } catch {
+                logger.warning("mail worker: could not record the failed attempt; the mail is retried after its lease",
+                               metadata: ["mail": "\(mail.key)", "error": "\(error)"])
+            }
+            return delay
+        }
+    }
+
+    /// Marks the accepted mails `sent` in one statement, retrying while PostgreSQL is unavailable (a row
+    /// left `sending` would end up `uncertain` although the mail arrived), then empties `accepted`.
+    private func recordSent(_ accepted: inout [OutboxMail.Accepted], stop: NotificacionesStopLatch, logger: Logger) async {
+        guard !accepted.isEmpty else { return }
+        let mails = accepted
+        await retryingMark(mails.map(\.key.description).joined(separator: ","), what: "sent", stop: stop, logger: logger) {
+            try await outbox.markSent(mails)
+        }
+        accepted.removeAll()
+    }
+
+    /// Marks a mail uncertain, retrying while PostgreSQL is unavailable (else the next claim does it once
+    /// the lease is over).
+    private func markUncertain(_ key: OutboxMail.Key, error: String, stop: NotificacionesStopLatch, logger: Logger) async {
+        await retryingMark(key.description, what: "uncertain", stop: stop, logger: logger) {
+            try await outbox.markUncertain(key, error: error)
+        }
+    }
+
+    private func retryingMark(_ key: String, what: String, stop: NotificacionesStopLatch, logger: Logger,
+                              _ mark: () async throws -> Void) async {
+        var attempt = 0
+        while true {
+            do {
+                try await mark()
+                return
+            } catch {
+                attempt += 1
+                // After a stop request, a few last tries (the pool is still open), then give up.
+                if stop.isTriggered && attempt > 3 {
+                    logger.error("mail worker: could not mark the mail \(what); it becomes uncertain when its lease ends",
+                                 metadata: ["mail": "\(key)", "error": "\(error)"])
+                    return
+                }
+                if attempt == 1 || attempt % 20 == 0 {
+                    logger.warning("mail worker: could not mark the mail \(what); retrying", metadata: ["mail": "\(key)", "error": "\(error)"])
+                }
+                let delay = TransitionRecorder.backoff(attempt: attempt, initial: .milliseconds(100), maximum: .seconds(2))
+                if stop.isTriggered { try? await Task.sleep(for: delay) } else { await stop.sleep(for: delay) }
+            }
+        }
+    }
+}
+
+/// Why a send was aborted at the end of data, set by the hook on the transport thread.
+private final class HandoverOutcome: Sendable {
+    private let state = Mutex<String?>(nil)
+    var reason: String? { state.withLock { $0 } }
+    func set(_ reason: String) { state.withLock { $0 = reason } }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import PedidosDomain
+import PedidosPostgres
+
+/// ``MailOutboxRepository`` on the `email_outbox` table.
+///
+/// The claim is one statement: `SELECT … FOR UPDATE SKIP LOCKED` picks due rows no concurrent claimer is
+/// taking, and the same statement pushes their `next_attempt_at` past the lease, so later claims (here or
+/// in another replica) skip them too without holding a transaction open during the SMTP conversation.
+/// The same statement turns rows left `sending` past their lease into `uncertain`.
+public struct PostgresMailOutboxRepository: MailOutboxRepository {
+    let pool: PostgresPool
+
+    public init(pool: PostgresPool) {
+        self.pool = pool
+    }
+
+    public func claimDue(limit: Int, lease: Duration) async throws -> [OutboxMail] {
+        let rows = try await pool.query(
+            """
+            WITH abandoned AS (
+                UPDATE email_outbox
+                SET status = 'uncertain',
+                    last_error = 'the sender stopped between the end of data and the server''s answer'
+                WHERE status = 'sending' AND next_attempt_at <= now()
+            ),
+            due AS (
+                SELECT order_id, state FROM email_outbox
+                WHERE status = 'pending' AND next_attempt_at <= now()
+                ORDER BY next_attempt_at
+                LIMIT $1
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE email_outbox AS o
+            SET next_attempt_at = now() + $2 * interval '1 millisecond'
+            FROM due
+            WHERE o.order_id = due.order_id AND o.state = due.state
+            RETURNING o.order_id, o.state, o.recipient, o.subject, o.body, o.message_id, o.attempts
+            """,
+            [.int(limit), .double(Self.milliseconds(lease))])
+        return try rows.map { row in
+            let state = try row.string("state")
+            guard let estado = Estado(rawValue: state) else {
+                throw PostgresError(.decoding, "unknown outbox state '\(state)'")
+            }
+            return OutboxMail(
+                key: OutboxMail.Key(orderID: try row.int64("order_id"), estado: estado),
+                recipient: try row.string("recipient"), subject: try row.string("subject"), body: try row.string("body"),
+                messageID: try row.string("message_id"), attempts: try row.int("attempts"))
+        }
+    }
+
+    public func markSent(_ accepted: [OutboxMail.Accepted]) async throws {
+        guard !accepted.isEmpty else { return }
+        try await pool.execute(Self.markSentStatement, Self.acceptedParameters(accepted, from: 1))
+    }
+
+    /// `sent` for the mails in `unnest($first::bigint[], $first+1::text[], $first+2::timestamptz[])`.
+    private static func markSentSQL(from first: Int) -> String {
+        """
+        UPDATE email_outbox AS o
+        SET status = 'sent', sent_at = a.sent_at, attempts = o.attempts + 1, last_error = NULL
+        FROM unnest($\(first)::bigint[], $\(first + 1)::text[], $\(first + 2)::timestamptz[]) AS a(order_id, state, sent_at)
+        WHERE o.order_id = a.order_id AND o.state = a.state AND o.status IN ('pending', 'sending')
+        """
+    }
+
+    private static let markSentStatement = markSentSQL(from: 1)
+
+    /// The three array parameters of ``markSentSQL(from:)``.
+    private static func acceptedParameters(_ accepted: [OutboxMail.Accepted], from first: Int) -> [PostgresValue] {
+        [PostgresArrayLiteral.integers(accepted.map(\.key.orderID)),
+         PostgresArrayLiteral.texts(accepted.map(\.key.estado.rawValue)),
+         PostgresArrayLiteral.timestamps(accepted.map(\.acceptedAt))]
+    }
+
+    public func markRetry(_ key: OutboxMail.Key, error: String, after: Duration) async throws {
+        try await pool.execute(
+            """
+            UPDATE email_outbox
+            SET status = 'pending', attempts = attempts + 1, last_error = $3,
+                next_attempt_at = now() + $4 * interval '1 millisecond'
+            WHERE order_id = $1 AND state = $2 AND status IN ('pending', 'sending')
+            """,
+            [.int64(key.orderID), .string(key.estado.rawValue), .string(Self.sanitized(error)), .double(Self.milliseconds(after))])
+    }
+
+    public func markFailed(_ key: OutboxMail.Key, error: String) async throws {
+        try await pool.execute(
+            """
+            UPDATE email_outbox SET status = 'failed', attempts = attempts + 1, last_error = $3
+            WHERE order_id = $1 AND state = $2 AND status IN ('pending', 'sending')
+            """,
+            [.int64(key.orderID), .string(key.estado.rawValue), .string(Self.sanitized(error))])
+    }
+
+    public func markSending(_ key: OutboxMail.Key, recordingSent accepted: [OutboxMail.Accepted]) async throws -> Bool {
+        let keyParameters: [PostgresValue] = [.int64(key.orderID), .string(key.estado.rawValue)]
+        guard !accepted.isEmpty else {
+            return try await pool.execute(Self.markSendingSQL, keyParameters) == 1
+        }
+        // One statement, one transaction: the data-modifying CTE records the accepted mails whatever the
+        // main UPDATE finds, and the count returned is the main UPDATE's.
+        return try await pool.execute(
+            """
+            WITH accepted AS (
+            \(Self.markSentSQL(from: 3))
+            )
+            \(Self.markSendingSQL)
+            """,
+            keyParameters + Self.acceptedParameters(accepted, from: 3)) == 1
+    }
+
+    private static let markSendingSQL = """
+        UPDATE email_outbox SET status = 'sending'
+        WHERE order_id = $1 AND state = $2 AND status = 'pending' AND next_attempt_at > now()
+        """
+
+    public func markUncertain(_ key: OutboxMail.Key, error: String) async throws {
+        try await pool.execute(
+            """
+            UPDATE email_outbox SET status = 'uncertain', attempts = attempts + 1, last_error = $3
+            WHERE order_id = $1 AND state = $2 AND status = 'sending'
+            """,
+            [.int64(key.orderID), .string(key.estado.rawValue), .string(Self.sanitized(error))])
+    }
+
+    public func release(_ keys: [OutboxMail.Key], after: Duration) async throws {
+        guard !keys.isEmpty else { return }
+        var parameters: [PostgresValue] = [.double(Self.milliseconds(after))]
+        var tuples: [String] = []
+        for (index, key) in keys.enumerated() {
+            tuples.append("($\(index * 2 + 2)::bigint, $\(index * 2 + 3)::text)")
+            parameters.append(.int64(key.orderID))
+            parameters.append(.string(key.estado.rawValue))
+        }
+        try await pool.execute(
+            """
+            UPDATE email_outbox SET next_attempt_at = now() + $1 * interval '1 millisecond'
+            WHERE status = 'pending' AND (order_id, state) IN (\(tuples.joined(separator: ", ")))
+            """,
+            parameters)
+    }
+
+    public func pendingCount() async throws -> Int {
+        try await pool.query("SELECT count(*) AS pending FROM email_outbox WHERE status IN ('pending', 'sending')")[0].int("pending")
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        let components = duration.components
+        return Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+    }
+
+    /// Error text for `last_error`: no NUL (PostgreSQL text cannot hold it), bounded length.
+    static func sanitized(_ text: String) -> String {
+        String(text.replacingOccurrences(of: "\u{0}", with: "").prefix(1000))
+    }
+}

@@ -1,0 +1,381 @@
+import Dispatch
+import Logging
+import PedidosSupport
+import Synchronization
+
+/// A consumer-group member that hands out messages and rebalances as an `AsyncSequence`
+/// (``KafkaConsumer/events``) and commits only what the application marked as processed.
+///
+/// Offsets: nothing is committed until the application calls ``storeOffset(_:)`` for a message it has
+/// fully handled; stored offsets are committed every `auto.commit.interval.ms`, on ``commit()``, before a
+/// partition is revoked, and on ``close()`` (at-least-once). All blocking librdkafka calls run on a
+/// dedicated serial queue, never on the cooperative thread pool.
+///
+/// Broker restarts: when librdkafka reports every broker down after this member had partitions, the
+/// consumer probes the cluster once a second and, as soon as a broker answers, replaces its handle with a
+/// new one that joins the group afresh (the old one is closed in the background, its callbacks ignored),
+/// after handing out a ``KafkaConsumerEvent/revoked(_:)`` for everything it had. A broker that lost its
+/// state (the embedded broker keeps groups and topics only in memory) otherwise leaves the old handle in a
+/// group generation with no partitions, never rejoining; on a real cluster the cost is one rebalance
+/// after a full outage, and stored offsets not yet committed are read again (at-least-once).
+public final class KafkaConsumer: Sendable {
+    private struct State {
+        var pendingEvents: [KafkaConsumerEvent] = []
+        var assigned: Set<TopicPartition> = []
+        var paused: Set<TopicPartition> = []
+        /// Next offset to commit per partition (last processed + 1).
+        var stored: [TopicPartition: Int64] = [:]
+        var closing = false
+        var closed = false
+        /// Generation of the handle in use; callbacks of a replaced handle change nothing.
+        var generation = 0
+        /// Whether this member ever got partitions (all brokers down before that is just start-up).
+        var hasBeenAssigned = false
+        /// All brokers were reported down: probe, and replace the handle once one answers.
+        var brokersLost = false
+        var nextProbe: ContinuousClock.Instant = .now
+    }
+
+    /// The state shared with the rebalance callback (a class, so the callback can hold it).
+    private final class SharedState: Sendable {
+        let mutex = Mutex(State())
+        func withLock<R: Sendable>(_ body: (inout sending State) throws -> sending R) rethrows -> R { try mutex.withLock(body) }
+    }
+
+    private let clientBox: Mutex<RDKafkaClient>
+    /// The handle in use (replaced after a broker restart, see the type's documentation).
+    private var client: RDKafkaClient { clientBox.withLock { $0 } }
+    /// Creates and subscribes a handle of the given generation.
+    private let makeClient: @Sendable (_ generation: Int) throws -> RDKafkaClient
+    private let logger: Logger
+    private let state: SharedState
+    private let queue: DispatchQueue
+    /// The group this consumer belongs to.
+    public let groupID: String
+
+    /// - Parameters:
+    ///   - topics: topics to subscribe to.
+    ///   - properties: librdkafka overrides (e.g. `auto.offset.reset`).
+    public init(
+        configuration: KafkaConfiguration,
+        groupID: String,
+        topics: [String],
+        properties: [String: String] = [:],
+        logger: Logger
+    ) throws {
+        var all = configuration.commonProperties
+        all.merge(configuration.profile.consumerProperties) { _, new in new }
+        all.merge([
+            "group.id": groupID,
+            "enable.auto.commit": "true",
+            "enable.auto.offset.store": "false",
+            "auto.commit.interval.ms": "500",
+            "auto.offset.reset": "earliest",
+            "enable.partition.eof": "false",
+            // librdkafka prefetches up to 64 MB by default: with a backlog that alone was most of a
+            // service's memory. 8 MB still keeps every partition's fetches full.
+            "queued.max.messages.kbytes": "8192",
+        ]) { _, new in new }
+        all.merge(configuration.properties) { _, new in new }
+        all.merge(properties) { _, new in new }
+
+        let state = SharedState()
+        self.state = state
+        self.logger = logger
+        self.groupID = groupID
+        self.queue = DispatchQueue(label: "kafka-consumer-\(groupID)")
+        let properties = all
+        makeClient = { generation in
+            let callbacks = RDKafkaCallbacks(
+                logger: logger,
+                onError: { error, fatal in
+                    if fatal { logger.error("consumer fatal error: \(error.message)") } else { logger.debug("consumer: \(error.message)") }
+                    // Client-wide errors such as "all brokers down" come only here (an error callback is
+                    // installed), never as consumed error events.
+                    KafkaConsumer.noteBrokersDown(error, generation: generation, state: state)
+                },
+                onRebalance: { rebalance in
+                    KafkaConsumer.rebalance(rebalance, generation: generation, state: state, logger: logger)
+                })
+            let client = try RDKafkaClient(kind: .consumer, properties: properties, callbacks: callbacks)
+            try client.subscribe(topics)
+            return client
+        }
+        clientBox = Mutex(try makeClient(0))
+    }
+
+    /// Remembers an all-brokers-down report of the current handle of a member that had partitions.
+    private static func noteBrokersDown(_ error: KafkaError, generation: Int, state: SharedState) {
+        guard error.isAllBrokersDown else { return }
+        state.withLock { state in
+            if state.generation == generation && state.hasBeenAssigned { state.brokersLost = true }
+        }
+    }
+
+    /// After all brokers were down: once one answers again, rejoin with a new handle (on the poll queue).
+    private func recoverIfBrokersReturned() {
+        let now = ContinuousClock.now
+        let probe = state.withLock { state -> Bool in
+            guard state.brokersLost, !state.closing, now >= state.nextProbe else { return false }
+            state.nextProbe = now + .seconds(1)
+            return true
+        }
+        guard probe, (try? client.metadata(timeoutMilliseconds: 1000)) != nil else { return }
+        let generation = state.withLock { $0.generation } + 1
+        let fresh: RDKafkaClient
+        do {
+            fresh = try makeClient(generation)
+        } catch {
+            logger.error("consumer: cannot create a new handle after the broker came back; retrying", metadata: ["error": "\(error)"])
+            return
+        }
+        let revoked = state.withLock { state -> [TopicPartition] in
+            let revoked = Array(state.assigned)
+            state.generation = generation
+            state.brokersLost = false
+            state.assigned = []
+            state.paused = []
+            state.stored = [:]
+            if !revoked.isEmpty { state.pendingEvents.append(.revoked(revoked)) }
+            return revoked
+        }
+        let old = clientBox.withLock { client -> RDKafkaClient in
+            defer { client = fresh }
+            return client
+        }
+        logger.warning("consumer: the broker is back after all brokers were down; rejoining the group with a new handle",
+                       metadata: ["group": "\(groupID)", "generation": "\(generation)", "revoked": "\(revoked.count)"])
+        // Leaving with the old handle may wait on a group the broker forgot: not on the poll queue.
+        startThread(name: "kafka-consumer-close") { _ = old.consumerClose() }
+    }
+
+    /// Applies a rebalance on the polling thread and queues the matching event for the application.
+    private static func rebalance(_ rebalance: RDKafkaRebalance, generation: Int, state: SharedState, logger: Logger) {
+        let partitions = rebalance.partitions
+        guard state.withLock({ $0.generation == generation }) else {
+            // A replaced handle leaving the group: let it finish, change nothing.
+            rebalance.apply()
+            return
+        }
+        switch rebalance.change {
+        case .assigned:
+            rebalance.take()
+            // An assigned partition must start flowing, as the event promises, even if this member had
+            // paused it before it was taken away.
+            rebalance.resumeListed()
+            state.withLock { state in
+                if !rebalance.isCooperative { state.assigned = [] ; state.paused = [] }
+                state.assigned.formUnion(partitions)
+                if !partitions.isEmpty { state.hasBeenAssigned = true }
+                state.pendingEvents.append(.assigned(partitions))
+            }
+            logger.info("partitions assigned", metadata: ["partitions": "\(partitions.sorted())"])
+        case .revoked:
+            // Hand over cleanly: whatever was processed is committed before another member takes over.
+            if let error = rebalance.commitStored() { logger.warning("\(error.message)") }
+            rebalance.release()
+            state.withLock { state in
+                state.assigned.subtract(partitions)
+                state.paused.subtract(partitions)
+                for partition in partitions { state.stored[partition] = nil }
+                state.pendingEvents.append(.revoked(partitions))
+            }
+            logger.info("partitions revoked", metadata: ["partitions": "\(partitions.sorted())"])
+        case .failed(let error):
+            logger.error("\(error.message)")
+            rebalance.releaseAll()
+            state.withLock { state in
+                let lost = Array(state.assigned)
+                state.assigned = []
+                state.paused = []
+                state.stored = [:]
+                if !lost.isEmpty { state.pendingEvents.append(.revoked(lost)) }
+            }
+        }
+    }
+
+    // MARK: Consuming
+
+    /// Messages and rebalances, in order. Ends when the consumer is closed. Iterate from one task only.
+    public var events: Events { Events(consumer: self) }
+
+    /// The `AsyncSequence` of ``KafkaConsumerEvent``.
+    public struct Events: AsyncSequence, Sendable {
+        public typealias Element = KafkaConsumerEvent
+        let consumer: KafkaConsumer
+
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            let consumer: KafkaConsumer
+            public mutating func next() async throws -> KafkaConsumerEvent? {
+                try await consumer.nextEvent()
+            }
+        }
+
+        public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(consumer: consumer) }
+    }
+
+    /// Waits (on the consumer's own queue) for the next event; `nil` once closed or cancelled.
+    func nextEvent() async throws -> KafkaConsumerEvent? {
+        let box = CancelFlag()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                queue.async { [self] in
+                    continuation.resume(with: Result { try pollUntilEvent(cancel: box) })
+                }
+            }
+        } onCancel: {
+            box.set()
+        }
+    }
+
+    /// Polls in short slices so that close and cancellation are noticed within ~100 ms.
+    private func pollUntilEvent(cancel: CancelFlag) throws -> KafkaConsumerEvent? {
+        while true {
+            let (event, stop) = state.withLock { state -> (KafkaConsumerEvent?, Bool) in
+                if !state.pendingEvents.isEmpty { return (state.pendingEvents.removeFirst(), false) }
+                return (nil, state.closing || state.closed)
+            }
+            if let event { return event }
+            if stop || cancel.isSet { return nil }
+            recoverIfBrokersReturned()
+            let client = self.client
+            switch client.consumerPoll(timeoutMilliseconds: 100) {
+            case .message(let message):
+                // A rebalance served by this very poll comes first.
+                let pending = state.withLock { state -> KafkaConsumerEvent? in
+                    state.pendingEvents.append(.message(message))
+                    return state.pendingEvents.removeFirst()
+                }
+                if let pending { return pending }
+            case .error(let error):
+                if error.kind == .fatal { throw error }
+                logger.debug("consume: \(error.message)")
+            case .nothing:
+                continue
+            }
+        }
+    }
+
+    // MARK: Offsets
+
+    /// Marks `message` as processed: its offset + 1 will be committed. Fails if the partition is no
+    /// longer assigned to this consumer (another member owns it now; do not treat the work as committed).
+    public func storeOffset(_ message: KafkaMessage) throws {
+        let partition = message.topicPartition
+        try client.storeOffset(partition, nextOffset: message.offset + 1)
+        state.withLock { state in
+            if state.assigned.contains(partition) { state.stored[partition] = message.offset + 1 }
+        }
+    }
+
+    /// Commits the stored offsets now and waits for the broker's answer.
+    public func commit() async throws {
+        let client = self.client
+        try await runBlocking { try client.commitStored() }
+    }
+
+    /// The offsets the group has committed for `partitions` (asks the coordinator).
+    public func committedOffsets(_ partitions: [TopicPartition], timeout: Duration = .seconds(5)) async throws -> [TopicPartition: Int64] {
+        let client = self.client
+        let milliseconds = Int32(timeout.components.seconds * 1000)
+        return try await runBlocking { try client.committed(partitions, timeoutMilliseconds: milliseconds) }
+    }
+
+    // MARK: Flow control
+
+    /// Stops fetching from `partition` (others keep flowing) until ``resume(_:)``.
+    public func pause(_ partition: TopicPartition) throws {
+        try client.pause([partition])
+        state.withLock { state in
+            if state.assigned.contains(partition) { state.paused.insert(partition) }
+        }
+    }
+
+    /// Resumes fetching from `partition`.
+    public func resume(_ partition: TopicPartition) throws {
+        try client.resume([partition])
+        state.withLock { _ = $0.paused.remove(partition) }
+    }
+
+    /// Moves the fetch position of an assigned partition to `offset` (re-reading from there).
+    public func seek(_ partition: TopicPartition, to offset: Int64, timeout: Duration = .seconds(5)) async throws {
+        let client = self.client
+        let milliseconds = Int32(timeout.components.seconds * 1000)
+        try await runBlocking { try client.seek(partition, offset: offset, timeoutMilliseconds: milliseconds) }
+    }
+
+    /// Partitions currently assigned to this member.
+    public var assignment: Set<TopicPartition> { state.withLock { $0.assigned } }
+
+    /// Partitions currently paused by the application.
+    public var pausedPartitions: Set<TopicPartition> { state.withLock { $0.paused } }
+
+    /// Messages not yet processed per assigned partition: the high watermark last seen in fetch responses
+    /// minus the next offset to commit (or the fetch position when nothing was stored yet).
+    /// Computed locally from this consumer's own watermarks, with no broker round trip; a paused
+    /// partition is not fetched, so its watermark (and this lag) is stale until it resumes — use
+    /// ``queryLag(timeout:)`` where that matters.
+    public func lag() -> [TopicPartition: Int64] {
+        lag { partition in client.cachedWatermarks(partition) }
+    }
+
+    /// Like ``lag()``, but asks each partition's leader for its current high watermark (one round trip per
+    /// partition, on a GCD thread), so paused partitions are counted right; a partition with nothing
+    /// stored or fetched yet is measured from the group's committed offset.
+    public func queryLag(timeout: Duration = .seconds(2)) async throws -> [TopicPartition: Int64] {
+        let client = self.client
+        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let assigned = assignment
+        let (watermarks, committed) = try await runBlocking {
+            let marks = try Dictionary(uniqueKeysWithValues: assigned.map {
+                ($0, try client.queryWatermarks($0, timeoutMilliseconds: milliseconds))
+            })
+            let committed = (try? client.committed(Array(assigned), timeoutMilliseconds: milliseconds)) ?? [:]
+            return (marks, committed)
+        }
+        return lag(committed: committed) { watermarks[$0] }
+    }
+
+    private func lag(committed: [TopicPartition: Int64] = [:],
+                     watermarks: (TopicPartition) -> (low: Int64, high: Int64)?) -> [TopicPartition: Int64] {
+        let (assigned, stored) = state.withLock { ($0.assigned, $0.stored) }
+        let positions = client.positions(Array(assigned))
+        func valid(_ offset: Int64?) -> Int64? { offset.flatMap { $0 >= 0 ? $0 : nil } }
+        var result: [TopicPartition: Int64] = [:]
+        for partition in assigned {
+            guard let marks = watermarks(partition) else { continue }
+            // Next offset still to process: stored by the application, else the group's committed
+            // offset, else where fetching stands; unknown (nothing committed or fetched) means the start.
+            let done = stored[partition] ?? valid(committed[partition]) ?? valid(positions[partition]) ?? marks.low
+            result[partition] = max(0, marks.high - done)
+        }
+        return result
+    }
+
+    // MARK: Shutdown
+
+    /// Stops handing out events, commits stored offsets, and leaves the group. Safe to call twice.
+    public func close() async {
+        let alreadyClosing = state.withLock { state -> Bool in
+            defer { state.closing = true }
+            return state.closing
+        }
+        guard !alreadyClosing else { return }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            // Runs after any in-progress poll slice: the queue is serial.
+            queue.async { [self] in
+                do { try client.commitStored() } catch { logger.warning("final commit failed: \(error)") }
+                if let error = client.consumerClose() { logger.warning("close: \(error)") }
+                state.withLock { $0.closed = true }
+                continuation.resume()
+            }
+        }
+    }
+}
+
+/// A cancellation flag shared between a task's cancellation handler and the polling queue.
+final class CancelFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func set() { flag.store(true, ordering: .releasing) }
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+}

@@ -1,0 +1,208 @@
+import Dispatch
+import Logging
+import PedidosSupport
+import ServiceLifecycle
+import Synchronization
+
+/// An idempotent producer (`acks=all`) whose `send` returns once the broker acknowledged the record.
+///
+/// If the handle hits a fatal error (for example after the broker restarted and lost the producer's
+/// state), the producer replaces its handle by itself and retries the sends that failed for that reason,
+/// so callers never have to recreate it. As a `Service`, it flushes and closes on graceful shutdown.
+public final class KafkaProducer: Service, Sendable {
+    /// The live librdkafka handle and the thread polling it. Replaced after a fatal error.
+    private final class Generation: Sendable {
+        let id: Int
+        let client: RDKafkaClient
+        let poller: RDKafkaPoller
+        let deliveries = DeliveryRegistry()
+
+        /// - Parameter wedged: called (on the poller thread) when a delivery report is overdue past the
+        ///   handle's report deadline.
+        init(id: Int, client: RDKafkaClient, wedged: @escaping @Sendable (KafkaError) -> Void) {
+            self.id = id
+            self.client = client
+            let deliveries = self.deliveries
+            self.poller = RDKafkaPoller(client: client, name: "kafka-producer-\(id)") { now in
+                Generation.failOverdue(deliveries, at: now, wedged: wedged)
+            }
+        }
+
+        /// Fails the deliveries past the handle's report deadline (``KafkaError/Kind/timedOut``) and reports
+        /// the handle wedged. (Caller deadlines are the ``DeadlineSweeper``'s: it runs whatever this handle does.)
+        private static func failOverdue(_ deliveries: DeliveryRegistry, at now: ContinuousClock.Instant,
+                                        wedged: @Sendable (KafkaError) -> Void) {
+            let overdue = deliveries.takeOverdue(at: now, deadline: \.reportDeadline)
+            guard !overdue.isEmpty else { return }
+            let error = KafkaError(kind: .timedOut, message: "no delivery report within the report deadline; producer handle replaced")
+            overdue.forEach { $0.complete(.failure(error)) }
+            wedged(error)
+        }
+
+        /// Waits up to `flushTimeoutMilliseconds` for queued records, fails the rest, serves those delivery
+        /// reports, stops polling, and fails any promise whose report never came: no `send` is left hanging.
+        func retire(flushTimeoutMilliseconds: Int32, reason: KafkaError) {
+            if client.flush(timeoutMilliseconds: flushTimeoutMilliseconds) != nil {
+                client.purgeAll()
+                _ = client.flush(timeoutMilliseconds: 1000)
+            }
+            poller.stop()
+            deliveries.failAll(reason)
+        }
+    }
+
+    private struct State {
+        var generation: Generation?
+        var nextID = 1
+        var closed = false
+    }
+
+    private let properties: [String: String]
+    private let logger: Logger
+    /// Fails sends past their caller's deadline, on a thread of its own.
+    private let deadlines = DeadlineSweeper()
+    private let state = Mutex(State())
+    /// How many times a send is retried on a fresh handle after a fatal error.
+    private let fatalRetries = 2
+    /// librdkafka fails a record after `message.timeout.ms`; a report this much later means the handle
+    /// is wedged (seen with the idempotent producer after the embedded broker restarted mid-epoch-bump).
+    private let reportDeadline: Duration
+
+    /// - Parameters:
+    ///   - configuration: brokers and profile.
+    ///   - properties: the service's librdkafka settings over the profile's, e.g. `message.timeout.ms`
+    ///     (how long `send` may wait before it fails; default 30 s) or `linger.ms`; the configuration's
+    ///     own properties (`KAFKA_PROPERTIES`) still override them.
+    public init(configuration: KafkaConfiguration, properties: [String: String] = [:], logger: Logger) throws {
+        var all = configuration.commonProperties
+        all.merge(configuration.profile.producerProperties) { _, new in new }
+        all["message.timeout.ms"] = "30000"
+        all.merge(properties) { _, new in new }
+        all.merge(configuration.properties) { _, new in new }
+        self.properties = all
+        self.logger = logger
+        let messageTimeout = Int(all["message.timeout.ms"] ?? "") ?? 30_000
+        reportDeadline = .milliseconds(messageTimeout + 2_000)
+        _ = try currentGeneration()
+    }
+
+    deinit {
+        deadlines.stop()
+        state.withLock { $0.generation }?.retire(flushTimeoutMilliseconds: 0, reason: .closed)
+    }
+
+    /// Publishes `record` and returns where the broker stored it. Throws `KafkaError` if the record
+    /// was not acknowledged (broker unreachable past `message.timeout.ms`, rejected, producer closed), or
+    /// with kind ``KafkaError/Kind/deadlineExceeded`` once `deadline` has passed: waiting for the report
+    /// and retrying on a fresh handle both stop there. Overdue deliveries are found by periodic sweeps
+    /// (every 50 ms: the producer's ``DeadlineSweeper`` for caller deadlines, each handle's poller for
+    /// its report deadline), not by a timer per record.
+    @discardableResult
+    public func send(_ record: KafkaProducerRecord, deadline: ContinuousClock.Instant? = nil) async throws -> KafkaDeliveryReport {
+        var attempt = 0
+        while true {
+            if let deadline, ContinuousClock.now >= deadline {
+                throw KafkaError(kind: .deadlineExceeded, message: "not acknowledged before the caller's deadline")
+            }
+            let generation = try currentGeneration()
+            let reportBy = ContinuousClock.now + reportDeadline
+            let registries = deadline == nil ? [generation.deliveries] : [generation.deliveries, deadlines.registry]
+            do {
+                return try await withCheckedThrowingContinuation { continuation in
+                    let promise = DeliveryPromise(continuation, registries: registries, reportDeadline: reportBy,
+                                                  callerDeadline: deadline)
+                    do {
+                        try generation.client.produce(record, promise: promise)
+                    } catch let error as KafkaError {
+                        promise.complete(.failure(error))
+                    } catch {
+                        promise.complete(.failure(KafkaError(kind: .other, message: "\(error)")))
+                    }
+                }
+            } catch let error as KafkaError where error.kind == .fatal && attempt < fatalRetries {
+                attempt += 1
+                logger.warning("producer handle failed fatally; retrying on a new handle",
+                               metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                replace(generation.id, reason: error)
+            } catch let error as KafkaError where error.kind == .timedOut {
+                // A record that timed out may mean a dead broker, or a handle whose idempotence state no
+                // longer matches a restarted broker (it then times out forever without a fatal error).
+                // A fresh handle costs one reconnect and fixes the second case; the caller decides on retry.
+                replace(generation.id, reason: error)
+                throw error
+            }
+        }
+    }
+
+    /// Asks the cluster for metadata: returns the number of brokers, or throws within `timeout`.
+    public func checkConnection(timeout: Duration = .seconds(5)) async throws -> Int {
+        let client = try currentGeneration().client
+        let milliseconds = Int32(timeout.nanoseconds / 1_000_000)
+        return try await runBlocking { try client.metadata(timeoutMilliseconds: milliseconds).brokers }
+    }
+
+    /// Records waiting to be acknowledged.
+    public var pendingCount: Int { Int(state.withLock { $0.generation }?.client.outQueueLength ?? 0) }
+
+    /// Waits for graceful shutdown, then flushes and closes.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+
+    /// Flushes every queued record (up to `timeout`) and releases the handle. Later sends fail.
+    public func close(timeout: Duration = .seconds(10)) async {
+        let generation = state.withLock { state -> Generation? in
+            state.closed = true
+            defer { state.generation = nil }
+            return state.generation
+        }
+        defer { deadlines.stop() }
+        guard let generation else { return }
+        let milliseconds = Int32(timeout.nanoseconds / 1_000_000)
+        _ = try? await runBlocking { generation.retire(flushTimeoutMilliseconds: milliseconds, reason: .closed) }
+    }
+
+    // MARK: Handle management
+
+    private func currentGeneration() throws -> Generation {
+        try state.withLock { state in
+            if state.closed { throw KafkaError.closed }
+            if let generation = state.generation { return generation }
+            let id = state.nextID
+            state.nextID += 1
+            let generation = Generation(id: id, client: try makeClient(id: id)) { [weak self] error in
+                // On the poller thread of the very handle: retiring it (which stops that poller) must not.
+                guard let producer = self else { return }
+                startThread(name: "kafka-producer-replace") { producer.replace(id, reason: error) }
+            }
+            state.generation = generation
+            return generation
+        }
+    }
+
+    private func makeClient(id: Int) throws -> RDKafkaClient {
+        let callbacks = RDKafkaCallbacks(logger: logger) { [weak self] error, fatal in
+            guard let self else { return }
+            if fatal {
+                // Not on this thread: the poller of the failing handle is the one calling us.
+                startThread(name: "kafka-producer-replace") { self.replace(id, reason: error) }
+            } else {
+                self.logger.debug("producer: \(error.message)")
+            }
+        }
+        return try RDKafkaClient(kind: .producer, properties: properties, callbacks: callbacks)
+    }
+
+    /// Drops generation `id` if it is still the current one; the next send creates a fresh handle.
+    private func replace(_ id: Int, reason: KafkaError) {
+        let retired = state.withLock { state -> Generation? in
+            guard let generation = state.generation, generation.id == id else { return nil }
+            state.generation = nil
+            return generation
+        }
+        guard let retired else { return }
+        logger.warning("replacing producer handle \(id)", metadata: ["reason": "\(reason.message)"])
+        startThread(name: "kafka-producer-retire") { retired.retire(flushTimeoutMilliseconds: 0, reason: reason) }
+    }
+}

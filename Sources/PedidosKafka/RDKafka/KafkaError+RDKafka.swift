@@ -1,0 +1,34 @@
+internal import CRDKafka
+
+/// Building ``KafkaError`` from librdkafka's error codes.
+extension KafkaError {
+    init(code: rd_kafka_resp_err_t, context: String? = nil) {
+        let text = String(cString: rd_kafka_err2str(code))
+        self.init(kind: Self.kind(of: code), code: code.rawValue,
+                  message: context.map { "\($0): \(text)" } ?? text)
+    }
+
+    static func kind(of code: rd_kafka_resp_err_t) -> Kind {
+        switch code {
+        case RD_KAFKA_RESP_ERR__MSG_TIMED_OUT, RD_KAFKA_RESP_ERR__TIMED_OUT,
+             RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR__TIMED_OUT_QUEUE:
+            return .timedOut
+        case RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN,
+             RD_KAFKA_RESP_ERR__RESOLVE, RD_KAFKA_RESP_ERR__NODE_UPDATE,
+             RD_KAFKA_RESP_ERR_BROKER_NOT_AVAILABLE, RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
+             RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE, RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE:
+            return .unavailable
+        case RD_KAFKA_RESP_ERR__FATAL:
+            return .fatal
+        case RD_KAFKA_RESP_ERR__DESTROY, RD_KAFKA_RESP_ERR__PURGE_QUEUE, RD_KAFKA_RESP_ERR__PURGE_INFLIGHT:
+            return .closed
+        case RD_KAFKA_RESP_ERR__INVALID_ARG, RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION:
+            return .configuration
+        default:
+            return .other
+        }
+    }
+
+    /// librdkafka reported that no broker of the cluster can be reached.
+    var isAllBrokersDown: Bool { code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Hummingbird
+import Logging
+import PedidosDomain
+import PedidosKafka
+import PedidosServiceKit
+import PedidosSupport
+import ServiceLifecycle
+
+/// Builds the procesamiento process: one ``ProcessingStage`` per requested state (all three by default),
+/// a shared idempotent producer, the topic guard, and a small HTTP server for `/health`, `/ready`,
+/// `/metrics` and `/asignacion` (owned partitions, paused partitions and lag per stage, as JSON).
+///
+/// Environment: everything in ``ServiceEnvironment`` plus
+///
+/// | Variable | Default | Meaning |
+/// |---|---|---|
+/// | `PROCESAMIENTO_PORT` | `8082` | HTTP port |
+/// | `PROCESAMIENTO_COLA_MAXIMA` | `5000` | records one partition keeps in memory (its memory bound) |
+/// | `PROCESAMIENTO_PAUSA_LARGA` | `30s` | a partition whose newest record is due this far ahead is paused until shortly before it is due, even when memory would suffice (``PausePolicy``) |
+public func buildProcesamientoApplication(
+    environment: ServiceEnvironment,
+    stages requested: [Estado]? = nil,
+    port: Int? = nil,
+    logger: Logger
+) async throws -> some ApplicationProtocol {
+    let estados = requested ?? Estado.processingStages
+    let kafka = try environment.kafka(clientID: "procesamiento")
+    let topics = environment.topics
+    let producer = try KafkaProducer(configuration: kafka, logger: logger)
+    let topicGuard = try TopicGuard(configuration: kafka, topics: topics, partitions: environment.partitions, logger: logger)
+    try await topicGuard.ensureTopics()
+    let capacity = try environment.positiveInteger("PROCESAMIENTO_COLA_MAXIMA", default: 5_000)
+    let longWait = try environment.duration("PROCESAMIENTO_PAUSA_LARGA", default: .seconds(30))
+    let stages = try estados.map { estado in
+        try ProcessingStage(estado: estado, delay: environment.delay(for: estado), topics: topics,
+                            kafka: kafka, producer: producer, queueCapacityPerPartition: capacity,
+                            longWait: longWait, logger: logger)
+    }
+
+    let router = Router()
+    router.add(middleware: MetricsMiddleware())
+    OperationalRoutes<BasicRequestContext>(service: "procesamiento", checks: [
+        ("kafka", { _ = try await producer.checkConnection(timeout: .seconds(2)) }),
+    ]).register(on: router)
+    router.get("asignacion") { _, _ in
+        var entries: [JSONValue] = []
+        for stage in stages {
+            let lag = (try? await stage.lag()) ?? [:]
+            let paused = stage.pausedPartitions
+            let partitions = stage.assignment.sorted().map { partition -> JSONValue in
+                .object([
+                    ("particion", .number(String(partition.partition))),
+                    ("pausada", .bool(paused.contains(partition))),
+                    ("lag", lag[partition].map { .number(String($0)) } ?? .null),
+                ])
+            }
+            entries.append(.object([
+                ("estado", .string(stage.estado.rawValue)),
+                ("topico", .string(topics.topic(for: stage.estado))),
+                ("demora_ms", .number(String(Int64(stage.delay.seconds * 1000)))),
+                ("particiones", .array(partitions)),
+            ]))
+        }
+        return JSONResponse(body: .object([("pid", .number(String(ProcessInfo.processInfo.processIdentifier))),
+                                           ("etapas", .array(entries))]))
+    }
+
+    let listenPort = try port ?? environment.port("PROCESAMIENTO_PORT", default: 8082)
+    // Order matters for shutdown (reverse order): the HTTP server stops first, then the stages stop
+    // consuming and commit, then the producer flushes, and the topic guard goes last.
+    var services: [any Service] = [topicGuard, producer]
+    services.append(contentsOf: stages.map { $0 as any Service })
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname("127.0.0.1", port: listenPort), serverName: "procesamiento"),
+        services: services,
+        logger: logger)
+}

@@ -1,0 +1,236 @@
+import Foundation
+import Logging
+import Metrics
+import PedidosDomain
+import PedidosKafka
+import PedidosServiceKit
+import PedidosSupport
+import ServiceLifecycle
+import Synchronization
+
+/// One stateless procesamiento worker for one state topic: it moves each order to the next state once
+/// the order has spent `delay` in this one (record timestamp + delay), then commits.
+///
+/// The consume loop never sleeps. A record that is not due yet is queued in memory; a dispatcher waits
+/// for the earliest due time, publishes the next state (timestamp = now), awaits the broker's
+/// acknowledgement and only then stores the offset — so a crash while waiting loses nothing: the
+/// uncommitted records are re-read by the next owner. When waiting in memory would exceed the queue's
+/// bound, or the wait is long, the partition is paused (other partitions keep flowing) and resumed its
+/// measured resume latency before its queued records are all due, so the following records are fetched
+/// ahead of time and fire on time (``PausePolicy``).
+public final class ProcessingStage: Service, Sendable {
+    public let estado: Estado
+    public let delay: Duration
+    let next: Estado
+    let topics: PedidoTopics
+    let consumer: KafkaConsumer
+    let producer: KafkaProducer
+    let pending: PendingTransitions
+    let logger: Logger
+    let wakeUp = WakeSignal()
+    /// Consecutive failed publish batches (broker trouble), for the backoff.
+    let publishFailures = Atomic<Int>(0)
+    let metrics: StageMetrics
+
+    /// - Parameters:
+    ///   - estado: the state this worker reads (every state but `finalizado`).
+    ///   - delay: time N an order spends in `estado`.
+    ///   - queueCapacityPerPartition: most records one partition keeps in memory (the memory bound).
+    ///   - longWait: a partition whose newest record is due this far ahead is paused until shortly before
+    ///     it is due even when memory would suffice (see ``PausePolicy``).
+    public init(
+        estado: Estado,
+        delay: Duration,
+        topics: PedidoTopics,
+        kafka: KafkaConfiguration,
+        producer: KafkaProducer,
+        queueCapacityPerPartition: Int = 5_000,
+        longWait: Duration = .seconds(30),
+        logger: Logger
+    ) throws {
+        guard let next = estado.next else { throw ConfigurationError("\(estado.rawValue) has no next state to process") }
+        self.estado = estado
+        self.next = next
+        self.delay = delay
+        self.topics = topics
+        self.producer = producer
+        var logger = logger
+        logger[metadataKey: "estado"] = "\(estado.rawValue)"
+        self.logger = logger
+        consumer = try KafkaConsumer(configuration: kafka, groupID: topics.processingGroup(for: estado),
+                                     topics: [topics.topic(for: estado)], logger: logger)
+        pending = PendingTransitions(capacityPerPartition: queueCapacityPerPartition, longWait: longWait)
+        metrics = StageMetrics(estado: estado, topics: topics)
+        metrics.resumeLatencyEstimate.record(pending.resumeLatency.seconds)
+    }
+
+    /// Partitions this worker owns now.
+    public var assignment: Set<TopicPartition> { consumer.assignment }
+
+    /// Partitions paused now (waiting for their records to become due).
+    public var pausedPartitions: Set<TopicPartition> { consumer.pausedPartitions }
+
+    /// Unprocessed records per owned partition (asks the broker for the high watermarks).
+    public func lag() async throws -> [TopicPartition: Int64] { try await consumer.queryLag() }
+
+    public func run() async throws {
+        logger.info("stage started", metadata: ["delay": "\(delay)", "group": "\(consumer.groupID)"])
+        let dispatcher = Task { await dispatch() }
+        let lagReporter = Task { await reportLag() }
+        await cancelWhenGracefulShutdown {
+            do { try await self.consume() } catch { self.logger.error("consume loop failed: \(error)") }
+        }
+        // Stop taking work; let the dispatcher finish what it is publishing; commit and leave the group.
+        dispatcher.cancel()
+        lagReporter.cancel()
+        _ = await dispatcher.value
+        await consumer.close()
+        logger.info("stage stopped")
+    }
+
+    // MARK: Consume loop (never sleeps)
+
+    private func consume() async throws {
+        for try await event in consumer.events {
+            switch event {
+            case .message(let message):
+                metrics.consumed.increment()
+                let now = Date()
+                var pedido: Pedido?
+                do {
+                    pedido = try PedidoMessage.decode(message, topics: topics)
+                } catch {
+                    metrics.undecodable.increment()
+                    logger.error("skipping undecodable record", metadata: [
+                        "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)"])
+                }
+                if let timestamp = message.timestamp {
+                    metrics.fetchDelay.recordNanoseconds(max(0, Int64(now.timeIntervalSince(timestamp) * 1e9)))
+                }
+                let due = (message.timestamp ?? now).addingTimeInterval(delay.seconds)
+                let entry = PendingTransitions.Entry(message: message, pedido: pedido, due: due)
+                let (consumer, metrics) = (self.consumer, self.metrics)
+                _ = pending.enqueue(entry, now: now, pause: { try? consumer.pause($0) }, measured: { sample, estimate in
+                    metrics.resumeLatency.recordNanoseconds(sample.nanoseconds)
+                    metrics.resumeLatencyEstimate.record(estimate.seconds)
+                })
+                wakeUp.signal()
+            case .revoked(let partitions):
+                pending.drop(partitions)
+            case .assigned:
+                break
+            }
+        }
+    }
+
+    // MARK: Dispatcher
+
+    /// Hands each partition's due records to a task of their own as soon as they are due: neither
+    /// another partition nor an earlier batch of the same partition waiting for the broker's
+    /// acknowledgement holds them back, so a transition fires when it is due, not when the previous
+    /// acknowledgement arrives. A partition's batches are published concurrently but finished in order
+    /// (offsets stored in order, each batch after the one handed out before it).
+    private func dispatch() async {
+        var lastBatch: [TopicPartition: BatchCompletion] = [:]
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                let consumer = self.consumer
+                let work = pending.takeWork(now: Date()) { try? consumer.resume($0) }
+                metrics.queued.record(pending.totalDepth)
+                for batch in work.due.values {
+                    let done = BatchCompletion()
+                    let previous = lastBatch.updateValue(done, forKey: batch.partition)
+                    group.addTask { await self.advance(batch, after: previous, done: done) }
+                }
+                if work.due.isEmpty { await wakeUp.wait(until: work.nextWake) }
+            }
+        }
+    }
+
+    /// Publishes the next state of each due entry of one partition's batch (pipelined, in order); then,
+    /// once the partition's previous batch is finished, stores the offset of the longest acknowledged
+    /// prefix. After a failure (broker trouble) it first backs off, capped, so that the records left are
+    /// retried without spinning.
+    private func advance(_ batch: PendingTransitions.Batch, after previous: BatchCompletion?, done: BatchCompletion) async {
+        defer { done.finish() }
+        let (partition, entries) = (batch.partition, batch.entries)
+        let completed = await publish(entries)
+        if completed < entries.count {
+            let failed = publishFailures.add(1, ordering: .relaxed).newValue
+            try? await Task.sleep(for: .milliseconds(min(2000, 50 << min(failed, 6))))
+        } else {
+            publishFailures.store(0, ordering: .relaxed)
+        }
+        await previous?.wait()
+        let finished = pending.finish(batch, completed: completed)
+        if finished.done > 0 {
+            do {
+                try consumer.storeOffset(entries[finished.done - 1].message)
+            } catch {
+                // The partition was revoked meanwhile: its new owner re-reads these records.
+                logger.info("offset not stored (partition revoked?)", metadata: ["partition": "\(partition)", "error": "\(error)"])
+            }
+        }
+        if let seek = finished.seek {
+            await seekBack(seek)
+        }
+        wakeUp.signal()
+    }
+
+    /// Moves the fetch position of an overflowed partition back to its first dropped record, retrying
+    /// (with a capped backoff) until it succeeds or the partition is no longer ours; only then may the
+    /// partition be resumed, so no record past a dropped one is ever published before it.
+    private func seekBack(_ seek: PendingTransitions.Seek) async {
+        var attempt = 0
+        while pending.isWanted(seek), !Task.isCancelled {
+            do {
+                try await consumer.seek(seek.partition, to: seek.offset)
+                pending.seekCompleted(seek)
+                return
+            } catch {
+                attempt += 1
+                logger.warning("seek after overflow failed; retrying", metadata: [
+                    "partition": "\(seek.partition)", "offset": "\(seek.offset)", "attempt": "\(attempt)", "error": "\(error)"])
+                try? await Task.sleep(for: .milliseconds(min(2000, 50 << min(attempt, 6))))
+            }
+        }
+    }
+
+    /// Publishes the next state of `entries` concurrently and returns how many of them, from the first
+    /// on, were acknowledged (undecodable entries count as done).
+    private func publish(_ entries: [PendingTransitions.Entry]) async -> Int {
+        let firedAt = Date()
+        let results = await withTaskGroup(of: (Int, Bool).self) { group in
+            for (index, entry) in entries.enumerated() {
+                guard let pedido = entry.pedido else { continue }
+                let record = PedidoMessage.record(for: pedido.with(estado: next), enteredAt: firedAt, topics: topics)
+                group.addTask {
+                    do {
+                        try await self.producer.send(record)
+                        return (index, true)
+                    } catch {
+                        self.logger.warning("publishing \(self.next.rawValue) failed", metadata: [
+                            "pedido": "\(pedido.id)", "error": "\(error)"])
+                        return (index, false)
+                    }
+                }
+            }
+            var ok = Array(repeating: true, count: entries.count)
+            for await (index, success) in group { ok[index] = success }
+            return ok
+        }
+        let completed = results.firstIndex(of: false) ?? entries.count
+        for entry in entries[..<completed] where entry.pedido != nil {
+            metrics.produced.increment()
+            metrics.lateness.recordNanoseconds(max(0, Int64(firedAt.timeIntervalSince(entry.due) * 1e9)))
+        }
+        return completed
+    }
+
+    private func reportLag() async {
+        while !Task.isCancelled {
+            if let lag = try? await consumer.queryLag() { metrics.report(lag: lag, paused: consumer.pausedPartitions) }
+            try? await Task.sleep(for: .seconds(2))
+        }
+    }
+}

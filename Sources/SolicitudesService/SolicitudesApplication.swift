@@ -1,0 +1,73 @@
+import Hummingbird
+import Logging
+import PedidosKafka
+import PedidosPostgres
+import PedidosServiceKit
+
+/// Builds the solicitudes service: `POST /pedidos` plus `/health`, `/ready` and `/metrics`.
+///
+/// Environment (besides what ``ServiceEnvironment`` documents: `KAFKA_BROKERS`, `KAFKA_PROFILE`,
+/// `KAFKA_PARTITIONS`, `DATABASE_URL`, `MIGRATIONS_DIR`, `PEDIDOS_TOPIC_PREFIX`, `LOG_LEVEL`):
+///
+/// | Variable | Default | Meaning |
+/// |---|---|---|
+/// | `SOLICITUDES_PORT` | `8080` | HTTP port |
+/// | `SOLICITUDES_HOST` | `127.0.0.1` | address to bind (`0.0.0.0` in containers) |
+///
+/// Before the server accepts requests it applies the migrations, creates the state topics and reserves
+/// the first block of order ids; if any of that fails, running the application fails. The services
+/// shut down in reverse order on SIGTERM/SIGINT: the HTTP server stops taking requests and finishes the
+/// ones in flight, then the topic guard stops, the PostgreSQL pool closes, and the producer flushes last.
+public func buildSolicitudesApplication(
+    environment: ServiceEnvironment = ServiceEnvironment(),
+    logger: Logger
+) async throws -> some ApplicationProtocol {
+    let topics = environment.topics
+    let partitions = try environment.partitions
+    let port = try environment.port("SOLICITUDES_PORT", default: 8080)
+    let host = environment["SOLICITUDES_HOST"] ?? "127.0.0.1"
+
+    let kafka = try environment.kafka(clientID: "solicitudes")
+    // librdkafka gives up on a record after 3.5 s and the publisher at 4 s whatever the producer is doing
+    // (its deadline sweep), so an unreachable broker is a 503 within 5 s, with margin. Each
+    // request waits for its own record's acknowledgement: no linger (records queued while a request to
+    // the broker is in flight still go out together in the next one).
+    let producer = try KafkaProducer(configuration: kafka, properties: ["message.timeout.ms": "3500", "linger.ms": "0"],
+                                     logger: logger)
+    let topicGuard = try TopicGuard(configuration: kafka, topics: topics, partitions: partitions, logger: logger)
+
+    var database = try PostgresConfiguration(url: environment.databaseURL)
+    // A block is needed once per 1000 orders; when PostgreSQL is down, fail fast (503) rather than queue.
+    database.connectTimeout = .seconds(2)
+    database.acquireTimeout = .seconds(2)
+    database.applicationName = "solicitudes"
+    let pool = PostgresPool(configuration: database, logger: logger)
+    let allocator = BlockOrderIDAllocator(source: PostgresOrderIDBlockSource(pool: pool), logger: logger)
+    let publisher = KafkaOrderPublisher(producer: producer, topics: topics)
+
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: MetricsMiddleware())
+    OperationalRoutes<BasicRequestContext>(service: "solicitudes", checks: [
+        ("kafka", { _ = try await producer.checkConnection(timeout: .seconds(2)) }),
+        ("postgresql", { try await pool.ping() }),
+    ]).register(on: router)
+    let controller = SolicitudesController<BasicRequestContext>(allocator: allocator, publisher: publisher, logger: logger)
+    router.addRoutes(controller.routes, atPath: "pedidos")
+
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(host, port: port), serverName: "solicitudes"),
+        // Shut down in reverse: topic guard, then the pool, then the producer flushes last.
+        services: [producer, SolicitudesDatabaseService(pool: pool), topicGuard],
+        logger: logger)
+    let migrations = MigrationRunner(pool: pool, directory: environment.migrationsDirectory, logger: logger)
+    app.beforeServerStarts {
+        try await migrations.run()
+        try await topicGuard.ensureTopics()
+        try await allocator.prefetch()
+        logger.info("solicitudes ready", metadata: [
+            "port": "\(port)", "topic": "\(topics.topic(for: .recibido))", "partitions": "\(partitions)",
+        ])
+    }
+    return app
+}

@@ -1,0 +1,234 @@
+import Foundation
+import ServiceLifecycle
+import Synchronization
+import Testing
+@testable import PedidosPostgres
+@testable import PedidosSMTP
+@testable import PedidosDomain
+@testable import NotificacionesService
+
+/// The outbox's hand-over states on the real PostgreSQL: `pending` → `sending` just before the SMTP end
+/// of data, and a `sending` row whose lease ended becomes `uncertain` and is never claimed again; the
+/// batched `sent` marks; and the worker against the real SMTP server (connections kept, no duplicate,
+/// `uncertain` when the sender dies between the server's `250` and the `sent` commit).
+@Suite("mail outbox", .postgresServer(.shared))
+struct MailOutboxTests {
+    typealias Support = NotificacionesTestSupport
+
+    @Test("a row left sending past its lease turns uncertain and is never claimed again")
+    func abandonedHandOverIsUncertain() async throws {
+        let pool = try Support.pool()
+        try await MigrationRunner(pool: pool, directory: TestEnvironment.repositoryRoot.appendingPathComponent("migrations")).run()
+        let outbox = PostgresMailOutboxRepository(pool: pool)
+        let id = Support.orderIDBase()
+        let pedido = Pedido(id: id, nombre: "Prueba", precio: try Precio(literal: "1.50"),
+                            correo: Support.recipient("incierto"), estado: .recibido)
+        _ = try await PostgresTransitionStore(pool: pool, mailDomain: "pedidos.test")
+            .record([PedidoTransition(pedido: pedido, enteredAt: Date(), partition: 0, offset: 0)])
+        let key = OutboxMail.Key(orderID: id, estado: .recibido)
+        func status() async throws -> String {
+            try await pool.query("SELECT status FROM email_outbox WHERE order_id = $1", [.int64(id)])[0].string("status")
+        }
+
+        // Not claimed (its next attempt is due, no lease): refused.
+        #expect(try await outbox.markSending(key) == false)
+        // As a claim does: the lease pushes next_attempt_at into the future.
+        try await pool.execute("UPDATE email_outbox SET next_attempt_at = now() + interval '1 minute' WHERE order_id = $1", [.int64(id)])
+        #expect(try await outbox.markSending(key) == true)
+        #expect(try await status() == "sending")
+        #expect(try await outbox.markSending(key) == false, "handed over once only")
+
+        // The sender died: its lease ends, the next claim (anyone's) turns the row uncertain.
+        try await pool.execute("UPDATE email_outbox SET next_attempt_at = now() - interval '1 second' WHERE order_id = $1", [.int64(id)])
+        let claimed = try await outbox.claimDue(limit: 1, lease: .zero)
+        #expect(!claimed.contains { $0.key == key })
+        #expect(try await status() == "uncertain")
+        #expect(try await outbox.markSending(key) == false)
+        #expect(!(try await outbox.claimDue(limit: 1, lease: .zero)).contains { $0.key == key })
+
+        let historial = try await PostgresPedidoRepository(pool: pool).historial(id: id)
+        #expect(historial?.entradas.first?.correo?.estado == .incierto)
+        await pool.close()
+    }
+
+    @Test("a sending commit records the previous mails sent in its transaction; a batched sent mark leaves other statuses alone")
+    func batchedSentMarks() async throws {
+        let pool = try Support.pool()
+        try await MigrationRunner(pool: pool, directory: TestEnvironment.repositoryRoot.appendingPathComponent("migrations")).run()
+        let outbox = PostgresMailOutboxRepository(pool: pool)
+        let id = Support.orderIDBase()
+        try await Self.recordOrder(pool, id: id, recipient: Support.recipient("lote"))
+        // As a claim does: the lease pushes next_attempt_at into the future.
+        try await pool.execute("UPDATE email_outbox SET next_attempt_at = now() + interval '1 minute' WHERE order_id = $1", [.int64(id)])
+        let keys = Estado.allCases.map { OutboxMail.Key(orderID: id, estado: $0) }
+        func row(_ key: OutboxMail.Key) async throws -> (status: String, attempts: Int, sentAt: String?) {
+            let row = try await pool.query(
+                """
+                SELECT status, attempts, to_char(sent_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS sent_at
+                FROM email_outbox WHERE order_id = $1 AND state = $2
+                """, [.int64(key.orderID), .string(key.estado.rawValue)])[0]
+            return (try row.string("status"), try row.int("attempts"), try row.decode("sent_at", as: String?.self))
+        }
+        let first = Date(timeIntervalSince1970: 1_800_000_000.123)
+        let second = Date(timeIntervalSince1970: 1_800_000_001.456)
+
+        #expect(try await outbox.markSending(keys[0]) == true)
+        #expect(try await outbox.markSending(keys[1], recordingSent: [OutboxMail.Accepted(key: keys[0], at: first)]) == true)
+        #expect(try await row(keys[0]) == ("sent", 1, "2027-01-15T08:00:00.123Z"))
+        #expect(try await row(keys[1]).status == "sending")
+
+        // A refused hand-over (the row is already sending) still records what it carries, once only.
+        #expect(try await outbox.markSending(keys[1], recordingSent: [OutboxMail.Accepted(key: keys[0], at: second)]) == false)
+        #expect(try await row(keys[0]) == ("sent", 1, "2027-01-15T08:00:00.123Z"), "a mail recorded sent twice keeps its first record")
+
+        // One statement for several mails; a row that became uncertain (its lease ended) stays uncertain.
+        #expect(try await outbox.markSending(keys[2]) == true)
+        try await pool.execute("UPDATE email_outbox SET status = 'uncertain' WHERE order_id = $1 AND state = $2",
+                               [.int64(id), .string(keys[2].estado.rawValue)])
+        try await outbox.markSent([OutboxMail.Accepted(key: keys[1], at: second), OutboxMail.Accepted(key: keys[2], at: second)])
+        #expect(try await row(keys[1]) == ("sent", 1, "2027-01-15T08:00:01.456Z"))
+        #expect(try await row(keys[2]) == ("uncertain", 0, nil))
+        #expect(try await row(keys[3]) == ("pending", 0, nil))
+        await pool.close()
+    }
+
+    @Test("the worker keeps its SMTP connections open across mails and records every accepted mail sent, once")
+    func workerKeepsConnections() async throws {
+        let pool = try Support.pool()
+        try await MigrationRunner(pool: pool, directory: TestEnvironment.repositoryRoot.appendingPathComponent("migrations")).run()
+        let recipient = Support.recipient("conexiones")
+        let base = Support.orderIDBase()
+        let ids = (0..<15).map { base + Int64($0) }
+        for id in ids { try await Self.recordOrder(pool, id: id, recipient: recipient) }
+        let clients = try (0..<2).map { _ in try SMTPClient(configuration: Self.smtpConfiguration(), logger: Support.logger) }
+        let worker = Self.worker(PostgresMailOutboxRepository(pool: pool), clients: clients, settings: .init(batchSize: 8))
+        let group = ServiceGroup(services: [worker], logger: Support.logger)
+        let running = Task { try await group.run() }
+
+        // Every row sent (the last mail of each batch too, without waiting for a stop), every mail once.
+        let received = try await Support.waitForAllSent(pool, orders: ids, expected: 60, recipient: recipient)
+        let rows = try await Support.outbox(pool, orders: ids)
+        #expect(rows.allSatisfy { $0.attempts == 1 && $0.lastError == nil })
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(try MailStore.shared().messages(to: recipient).count == 60)
+        #expect(Set(received.compactMap { $0.header("Message-ID") }).count == 60)
+
+        var sent = 0
+        var opened = 0
+        for client in clients {
+            let statistics = await client.statistics()
+            sent += statistics.messagesSent
+            opened += statistics.connectionsOpened
+        }
+        #expect(sent >= 60)
+        #expect(opened <= clients.count, "one connection per lane for \(sent) mails, got \(opened)")
+        await pool.close()
+    }
+
+    @Test("a sender that dies between the server's 250 and the sent commit leaves the row sending: it turns uncertain, never resent")
+    func deathBeforeSentIsUncertain() async throws {
+        let pool = try Support.pool()
+        try await MigrationRunner(pool: pool, directory: TestEnvironment.repositoryRoot.appendingPathComponent("migrations")).run()
+        let recipient = Support.recipient("muere")
+        let id = Support.orderIDBase()
+        try await Self.recordOrder(pool, id: id, recipient: recipient, states: [.recibido])
+        let key = OutboxMail.Key(orderID: id, estado: .recibido)
+        func status() async throws -> String {
+            try await pool.query("SELECT status FROM email_outbox WHERE order_id = $1", [.int64(id)])[0].string("status")
+        }
+
+        // The sender "dies" after the server accepted the mail: nothing it records as sent ever commits.
+        let dying = DyingOutbox(base: PostgresMailOutboxRepository(pool: pool), orders: [id])
+        let client = try SMTPClient(configuration: Self.smtpConfiguration(), logger: Support.logger)
+        let group = ServiceGroup(services: [Self.worker(dying, clients: [client], settings: .init(batchSize: 8))],
+                                 logger: Support.logger)
+        let running = Task { try await group.run() }
+        _ = try await MailStore.shared().waitForMessages(to: recipient, count: 1)
+        try await waitUntil("the worker to try to record the mail sent") { dying.sentAttempts > 0 }
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(try await status() == "sending")
+
+        // Its lease ends: the next claim turns the row uncertain, and no worker sends it again.
+        try await pool.execute("UPDATE email_outbox SET next_attempt_at = now() - interval '1 second' WHERE order_id = $1", [.int64(id)])
+        #expect(!(try await PostgresMailOutboxRepository(pool: pool).claimDue(limit: 1, lease: .zero)).contains { $0.key == key })
+        #expect(try await status() == "uncertain")
+        let next = id + 1
+        try await Self.recordOrder(pool, id: next, recipient: recipient, states: [.recibido])
+        let healthy = ServiceGroup(services: [Self.worker(PostgresMailOutboxRepository(pool: pool), clients: [client],
+                                                          settings: .init(batchSize: 8))], logger: Support.logger)
+        let healthyRun = Task { try await healthy.run() }
+        _ = try await Support.waitForAllSent(pool, orders: [next], expected: 1, recipient: recipient)
+        await healthy.triggerGracefulShutdown()
+        try await healthyRun.value
+        let mails = try MailStore.shared().messages(to: recipient)
+        #expect(mails.count == 2, "the uncertain mail once, the next one once")
+        #expect(mails.filter { $0.header("Message-ID") == NotificationMail.messageID(orderID: id, estado: .recibido, domain: "pedidos.test") }.count == 1)
+        #expect(try await status() == "uncertain")
+        await pool.close()
+    }
+
+    // MARK: - Helpers
+
+    /// Records transitions of a new order (one outbox row per state) for `recipient`.
+    static func recordOrder(_ pool: PostgresPool, id: Int64, recipient: String, states: [Estado] = Estado.allCases) async throws {
+        let store = PostgresTransitionStore(pool: pool, mailDomain: "pedidos.test")
+        for (offset, estado) in states.enumerated() {
+            let pedido = Pedido(id: id, nombre: "Prueba", precio: try Precio(literal: "1.50"), correo: recipient, estado: estado)
+            _ = try await store.record([PedidoTransition(pedido: pedido, enteredAt: Date(), partition: 0, offset: Int64(offset))])
+        }
+    }
+
+    static func smtpConfiguration() throws -> SMTPConfiguration {
+        try SMTPConfiguration(url: TestEnvironment.smtpURL(), from: EmailAddress("pedidos@pedidos.test"))
+    }
+
+    static func worker(_ outbox: any MailOutboxRepository, clients: [SMTPClient],
+                       settings: MailOutboxWorker.Settings) -> MailOutboxWorker {
+        MailOutboxWorker(outbox: outbox, clients: clients, sender: EmailAddress("pedidos@pedidos.test"), signal: OutboxWakeSignal(),
+                         metrics: NotificacionesMetrics(topics: PedidoTopics(prefix: "outbox-tests-")), settings: settings,
+                         logger: Support.logger)
+    }
+}
+
+/// An outbox whose sender "dies" once the server accepted a mail: recording a mail `sent` (alone or
+/// carried by the next `sending` commit) always fails, as if the process were gone. It only claims the
+/// rows of `orders` (rows of other tests it happened to claim are given back at once).
+private final class DyingOutbox: MailOutboxRepository {
+    let base: PostgresMailOutboxRepository
+    let orders: Set<Int64>
+    private let attempts = Mutex(0)
+
+    init(base: PostgresMailOutboxRepository, orders: Set<Int64>) {
+        self.base = base
+        self.orders = orders
+    }
+
+    var sentAttempts: Int { attempts.withLock { $0 } }
+
+    func claimDue(limit: Int, lease: Duration) async throws -> [OutboxMail] {
+        let claimed = try await base.claimDue(limit: limit, lease: lease)
+        let others = claimed.filter { !orders.contains($0.key.orderID) }
+        try await base.release(others.map(\.key), after: .zero)
+        return claimed.filter { orders.contains($0.key.orderID) }
+    }
+
+    func markSending(_ key: OutboxMail.Key, recordingSent accepted: [OutboxMail.Accepted]) async throws -> Bool {
+        guard accepted.isEmpty else { throw died() }
+        return try await base.markSending(key, recordingSent: [])
+    }
+
+    func markSent(_ accepted: [OutboxMail.Accepted]) async throws { throw died() }
+
+    private func died() -> PostgresError {
+        attempts.withLock { $0 += 1 }
+        return PostgresError(.connectionLost, "the sender is gone")
+    }
+
+    func markUncertain(_ key: OutboxMail.Key, error: String) async throws { try await base.markUncertain(key, error: error) }
+    func markRetry(_ key: OutboxMail.Key, error: String, after: Duration) async throws { try await base.markRetry(key, error: error, after: after) }
+    func markFailed(_ key: OutboxMail.Key, error: String) async throws { try await base.markFailed(key, error: error) }
+    func release(_ keys: [OutboxMail.Key], after: Duration) async throws { try await base.release(keys, after: after) }
+    func pendingCount() async throws -> Int { try await base.pendingCount() }
+}

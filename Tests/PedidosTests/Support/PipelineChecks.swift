@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+@testable import PedidosPostgres
+@testable import PedidosDomain
+
+/// What whole-system tests check in PostgreSQL and the SMTP store, for orders mailed to one recipient
+/// domain (unique per test, so tests sharing the database and the store stay isolated).
+struct PipelineChecks: Sendable {
+    let system: PipelineSystem
+    let domain: String
+
+    func pool() throws -> PostgresPool { try PostgresPool(url: TestEnvironment.databaseURL()) }
+
+    /// Transition rows recorded for the domain's orders, as (order id, state) pairs.
+    func transitions(pool: PostgresPool) async throws -> [(Int64, String)] {
+        let rows = try await pool.query("""
+            SELECT t.order_id, t.state FROM order_transitions t JOIN orders o ON o.id = t.order_id
+            WHERE o.correo LIKE $1
+            """, [.string("%@" + domain)])
+        return try rows.map { (try $0.int64("order_id"), try $0.string("state")) }
+    }
+
+    func mails() throws -> [StoredMail] {
+        try MailStore.shared().all().filter { $0.rcptTos.contains { $0.hasSuffix("@" + domain) } }
+    }
+
+    /// The longest time any of the domain's orders spent in `estado` (entry into the next state minus
+    /// entry into this one, from the Kafka record timestamps that historial stores).
+    func longestStay(in estado: Estado, pool: PostgresPool) async throws -> Double {
+        let next = try #require(estado.next)
+        let rows = try await pool.query("""
+            SELECT coalesce(max(extract(epoch FROM b.entered_at - a.entered_at)), 0)::float8 AS s
+            FROM order_transitions a JOIN order_transitions b ON b.order_id = a.order_id AND b.state = $2
+            JOIN orders o ON o.id = a.order_id
+            WHERE a.state = $1 AND o.correo LIKE $3
+            """, [.string(estado.rawValue), .string(next.rawValue), .string("%@" + domain)])
+        return try #require(rows.first).double("s")
+    }
+
+    /// Where unfinished orders stand: "state p<partition of that state's record>: count", for diagnosis.
+    func stuck(pool: PostgresPool) async throws -> String {
+        let rows = try await pool.query("""
+            SELECT o.state, t.kafka_partition AS p, count(*) AS n FROM orders o
+            JOIN order_transitions t ON t.order_id = o.id AND t.state = o.state
+            WHERE o.correo LIKE $1 AND o.state <> 'finalizado' GROUP BY 1, 2 ORDER BY 1, 2
+            """, [.string("%@" + domain)])
+        return try rows.map { "\(try $0.string("state")) p\(try $0.int64("p")): \(try $0.int64("n"))" }.joined(separator: ", ")
+    }
+
+    /// Outbox rows of the domain's orders, counted by status.
+    func outboxStatuses(pool: PostgresPool) async throws -> [String: Int] {
+        let rows = try await pool.query("""
+            SELECT e.status, count(*) AS n FROM email_outbox e JOIN orders o ON o.id = e.order_id
+            WHERE o.correo LIKE $1 GROUP BY e.status
+            """, [.string("%@" + domain)])
+        return Dictionary(uniqueKeysWithValues: try rows.map { (try $0.string("status"), try $0.int("n")) })
+    }
+
+    /// Every order reaches finalizado with exactly four transitions and four mails, none twice (distinct
+    /// Message-IDs), and nothing is left in the outbox.
+    ///
+    /// - Parameter inFlightMailsMayBeUncertain: a notificaciones process was killed: the mails it was
+    ///   handing over at that instant (`sending`, later `uncertain`) may or may not have arrived and are
+    ///   never resent. Every other mail must arrive exactly once.
+    func expectComplete(_ ids: [Int64], timeout: Duration = .seconds(60),
+                        inFlightMailsMayBeUncertain: Bool = false) async throws {
+        let pool = try pool()
+        do {
+            try await waitUntil("\(ids.count) orders with 4 transitions each", timeout: timeout, poll: .milliseconds(200)) {
+                try await transitions(pool: pool).count >= ids.count * 4
+            }
+        } catch {
+            Issue.record("stuck orders: \(try await stuck(pool: pool))")
+            throw error
+        }
+        try await waitUntil("every mail of \(ids.count) orders handled and received", timeout: timeout, poll: .milliseconds(200)) {
+            let statuses = try await outboxStatuses(pool: pool)
+            let total = statuses.values.reduce(0, +)
+            let done = inFlightMailsMayBeUncertain ? total - (statuses["pending"] ?? 0) : (statuses["sent"] ?? 0)
+            guard total == ids.count * 4, done == total else { return false }
+            return try mails().count >= statuses["sent"] ?? 0
+        }
+        let rows = try await transitions(pool: pool)
+        #expect(rows.count == ids.count * 4)
+        #expect(Set(rows.map(\.0)) == Set(ids))
+        #expect(rows.filter { $0.1 == Estado.finalizado.rawValue }.count == ids.count, "finalizado exactly once per order")
+        let statuses = try await outboxStatuses(pool: pool)
+        let sent = statuses["sent"] ?? 0
+        let uncertain = (statuses["sending"] ?? 0) + (statuses["uncertain"] ?? 0)
+        #expect(statuses["failed"] == nil, "no mail refused: \(statuses)")
+        if inFlightMailsMayBeUncertain {
+            // At most two per lane of the killed process (NOTIFICACIONES_SMTP_CONNECTIONS, default 8): the
+            // mail in flight and the one accepted just before it, whose `sent` rides with the next commit.
+            #expect(uncertain <= 16, "\(statuses)")
+        } else {
+            #expect(sent == ids.count * 4, "every mail sent: \(statuses)")
+        }
+        let received = try mails()
+        #expect(received.count >= sent && received.count <= sent + uncertain,
+                "four mails per order, none twice: \(received.count) received, outbox \(statuses)")
+        #expect(Set(received.compactMap { $0.header("Message-ID") }).count == received.count, "no Message-ID twice")
+        var perOrder: [String: Int] = [:]
+        for mail in received { for rcpt in mail.rcptTos { perOrder[rcpt, default: 0] += 1 } }
+        #expect(perOrder.values.allSatisfy { inFlightMailsMayBeUncertain ? $0 <= 4 : $0 == 4 }, "four mails to each order's address")
+        for id in ids { #expect(try await system.estado(of: id) == .finalizado) }
+        await pool.close()
+    }
+}
