@@ -42,9 +42,13 @@ fi
 # --- librdkafka 2.8.0 -------------------------------------------------------------------------
 # Bookworm ships 2.0.2, whose ApiVersion v3 handling fails against the embedded broker.
 # Our patches (scripts/patches/librdkafka-*.patch) are applied on top; a marker with their checksum
-# makes a change to them rebuild the library.
+# and the configure flags makes a change to either rebuild the library.
+# --disable-curl: libcurl only serves OAUTHBEARER/OIDC token retrieval, which pedidos does not use; without
+# it procesamiento (which needs only Kafka) loads neither libcurl nor libpq.
+LIBRDKAFKA_CONFIGURE_FLAGS="--disable-debug-symbols --disable-curl"
 installed_rdkafka="$(pkg-config --modversion rdkafka 2>/dev/null || true)"
-patches_sum="$(cat "$PEDIDOS_ROOT"/scripts/patches/librdkafka-"$LIBRDKAFKA_VERSION"-*.patch | sha256sum | cut -d' ' -f1)"
+patches_sum="$( { cat "$PEDIDOS_ROOT"/scripts/patches/librdkafka-"$LIBRDKAFKA_VERSION"-*.patch; echo "$LIBRDKAFKA_CONFIGURE_FLAGS"; } \
+  | sha256sum | cut -d' ' -f1)"
 patches_marker="$DEPS/lib/pedidos-librdkafka-patches.sha256"
 if [[ "$installed_rdkafka" != "$LIBRDKAFKA_VERSION" || ! -f "$DEPS/lib/librdkafka.so" \
       || "$(cat "$patches_marker" 2>/dev/null)" != "$patches_sum" ]]; then
@@ -76,7 +80,8 @@ SRC
     patch -p1 --forward --quiet <"$patch_file" || die "cannot apply $patch_file"
   done
   log "building librdkafka $got into $DEPS (about a minute)"
-  ./configure --prefix="$DEPS" --disable-debug-symbols >"$DEPS/src/librdkafka-configure.log" 2>&1 \
+  # shellcheck disable=SC2086 # the flags are words
+  ./configure --prefix="$DEPS" $LIBRDKAFKA_CONFIGURE_FLAGS >"$DEPS/src/librdkafka-configure.log" 2>&1 \
     || die "librdkafka configure failed; see $DEPS/src/librdkafka-configure.log"
   make -j"$(nproc)" libs >"$DEPS/src/librdkafka-build.log" 2>&1 \
     || die "librdkafka build failed; see $DEPS/src/librdkafka-build.log"
