@@ -16,7 +16,7 @@ import Synchronization
 ///   (``MailOutboxRepository/markSending(_:recordingSent:)``); the last mail of a batch is recorded `sent`
 ///   (``MailOutboxRepository/markSent(_:)``) before the lane does anything else (claims, gives rows back,
 ///   pauses or stops).
-/// - **Prompt**: an idle lane waits on the ``OutboxWakeSignal`` the recorder raises after committing new
+/// - **Prompt**: an idle lane waits on the ``WakeSignal`` the recorder raises after committing new
 ///   rows, with a poll every `pollInterval` as a fallback (rows inserted by another replica, retries
 ///   falling due).
 /// - **Retries**: a transient failure (``SMTPError/isTransient``) counts an attempt and makes the row due
@@ -66,7 +66,7 @@ public struct MailOutboxWorker: Service {
     let outbox: any MailOutboxRepository
     let clients: [SMTPClient]
     let sender: EmailAddress
-    let signal: OutboxWakeSignal
+    let signal: WakeSignal
     let metrics: NotificacionesMetrics
     let settings: Settings
     let logger: Logger
@@ -74,7 +74,7 @@ public struct MailOutboxWorker: Service {
     /// - Parameters:
     ///   - clients: one lane per client (at least one).
     ///   - sender: the `From` of every mail (`SMTP_FROM`).
-    public init(outbox: any MailOutboxRepository, clients: [SMTPClient], sender: EmailAddress, signal: OutboxWakeSignal,
+    public init(outbox: any MailOutboxRepository, clients: [SMTPClient], sender: EmailAddress, signal: WakeSignal,
                 metrics: NotificacionesMetrics, settings: Settings = Settings(), logger: Logger) {
         precondition(!clients.isEmpty, "MailOutboxWorker needs at least one SMTP client")
         self.outbox = outbox
@@ -87,29 +87,26 @@ public struct MailOutboxWorker: Service {
     }
 
     public func run() async throws {
-        let stop = NotificacionesStopLatch()
+        let stop = CancellationFlag()
         let signal = self.signal
         let logger = self.logger
-        await withGracefulShutdownHandler {
-            await withTaskCancellationHandler {
-                await withTaskGroup(of: Void.self) { group in
-                    for (index, client) in clients.enumerated() {
-                        group.addTask { await runLane(index, client: client, stop: stop) }
-                    }
+        // Stopping (graceful shutdown or cancellation) lets each lane finish the send in progress and
+        // record its outcome; only waits and pauses end early.
+        await withTaskCancellationOrGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                for (index, client) in clients.enumerated() {
+                    group.addTask { await runLane(index, client: client, stop: stop) }
                 }
-            } onCancel: {
-                stop.trigger()
-                signal.signal()
             }
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             logger.info("mail worker: stopping after the sends in progress")
-            stop.trigger()
+            stop.cancel()
             signal.signal()
         }
         logger.info("mail worker: stopped")
     }
 
-    private func runLane(_ lane: Int, client: SMTPClient, stop: NotificacionesStopLatch) async {
+    private func runLane(_ lane: Int, client: SMTPClient, stop: CancellationFlag) async {
         var logger = self.logger
         logger[metadataKey: "lane"] = "\(lane)"
         let clock = ContinuousClock()
@@ -117,7 +114,7 @@ public struct MailOutboxWorker: Service {
         var databaseFailures = 0
         // Mails the server accepted that are not yet recorded `sent` (the next `sending` commit carries them).
         var accepted: [OutboxMail.Accepted] = []
-        while !stop.isTriggered {
+        while !stop.isCancelled {
             let claimedAt = clock.now
             let claimed: [OutboxMail]
             do {
@@ -128,8 +125,8 @@ public struct MailOutboxWorker: Service {
                 if databaseFailures == 1 || databaseFailures % 20 == 0 {
                     logger.warning("mail worker: cannot claim outbox rows", metadata: ["error": "\(error)"])
                 }
-                await stop.sleep(for: TransitionRecorder.backoff(attempt: databaseFailures, initial: .milliseconds(100),
-                                                                  maximum: .seconds(2)))
+                await self.pause(for: TransitionRecorder.backoff(attempt: databaseFailures, initial: .milliseconds(100),
+                                                             maximum: .seconds(2)))
                 continue
             }
             if claimed.isEmpty {
@@ -141,7 +138,7 @@ public struct MailOutboxWorker: Service {
             var index = 0
             while index < claimed.count {
                 // Never start a send that could outlive the claim's lease.
-                if stop.isTriggered || clock.now - claimedAt + settings.sendTimeout + .seconds(5) > settings.lease { break }
+                if stop.isCancelled || clock.now - claimedAt + settings.sendTimeout + .seconds(5) > settings.lease { break }
                 let mail = claimed[index]
                 index += 1
                 if let failureDelay = await send(mail, with: client, accepted: &accepted, stop: stop, logger: logger) {
@@ -162,7 +159,7 @@ public struct MailOutboxWorker: Service {
             }
             if let pause {
                 consecutiveFailures += 1
-                await stop.sleep(for: Swift.max(pause, TransitionRecorder.backoff(
+                await self.pause(for: Swift.max(pause, TransitionRecorder.backoff(
                     attempt: consecutiveFailures, initial: settings.baseBackoff, maximum: settings.maxBackoff)))
             } else {
                 consecutiveFailures = 0
@@ -171,16 +168,22 @@ public struct MailOutboxWorker: Service {
     }
 
     /// Waits for the recorder's signal, the poll interval, or the stop.
-    private func waitForWork(_ stop: NotificacionesStopLatch) async {
-        guard !stop.isTriggered else { return }
-        await signal.wait(timeout: settings.pollInterval)
+    private func waitForWork(_ stop: CancellationFlag) async {
+        guard !stop.isCancelled else { return }
+        let signal = self.signal, pollInterval = settings.pollInterval
+        await cancelWhenGracefulShutdown { await signal.wait(timeout: pollInterval) }
+    }
+
+    /// Sleeps for `duration`, returning early on graceful shutdown or cancellation.
+    private func pause(for duration: Duration) async {
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
     }
 
     /// Sends one mail and records the outcome; a mail the server accepted is appended to `accepted` (the
     /// next `sending` commit, or ``recordSent(_:stop:logger:)``, records it). Returns the retry delay after
     /// a transient failure (the lane should pause), `nil` otherwise.
     private func send(_ mail: OutboxMail, with client: SMTPClient, accepted: inout [OutboxMail.Accepted],
-                      stop: NotificacionesStopLatch, logger: Logger) async -> Duration? {
+                      stop: CancellationFlag, logger: Logger) async -> Duration? {
         let message = EmailMessage(from: sender, to: EmailAddress(mail.recipient), subject: mail.subject, body: mail.body,
                                    date: Date(), messageID: mail.messageID)
         let started = ContinuousClock.now
@@ -268,7 +271,7 @@ public struct MailOutboxWorker: Service {
 
     /// Marks the accepted mails `sent` in one statement, retrying while PostgreSQL is unavailable (a row
     /// left `sending` would end up `uncertain` although the mail arrived), then empties `accepted`.
-    private func recordSent(_ accepted: inout [OutboxMail.Accepted], stop: NotificacionesStopLatch, logger: Logger) async {
+    private func recordSent(_ accepted: inout [OutboxMail.Accepted], stop: CancellationFlag, logger: Logger) async {
         guard !accepted.isEmpty else { return }
         let mails = accepted
         await retryingMark(mails.map(\.key.description).joined(separator: ","), what: "sent", stop: stop, logger: logger) {
@@ -279,13 +282,13 @@ public struct MailOutboxWorker: Service {
 
     /// Marks a mail uncertain, retrying while PostgreSQL is unavailable (else the next claim does it once
     /// the lease is over).
-    private func markUncertain(_ key: OutboxMail.Key, error: String, stop: NotificacionesStopLatch, logger: Logger) async {
+    private func markUncertain(_ key: OutboxMail.Key, error: String, stop: CancellationFlag, logger: Logger) async {
         await retryingMark(key.description, what: "uncertain", stop: stop, logger: logger) {
             try await outbox.markUncertain(key, error: error)
         }
     }
 
-    private func retryingMark(_ key: String, what: String, stop: NotificacionesStopLatch, logger: Logger,
+    private func retryingMark(_ key: String, what: String, stop: CancellationFlag, logger: Logger,
                               _ mark: () async throws -> Void) async {
         var attempt = 0
         while true {
@@ -295,7 +298,7 @@ public struct MailOutboxWorker: Service {
             } catch {
                 attempt += 1
                 // After a stop request, a few last tries (the pool is still open), then give up.
-                if stop.isTriggered && attempt > 3 {
+                if stop.isCancelled && attempt > 3 {
                     logger.error("mail worker: could not mark the mail \(what); it becomes uncertain when its lease ends",
                                  metadata: ["mail": "\(key)", "error": "\(error)"])
                     return
@@ -304,7 +307,7 @@ public struct MailOutboxWorker: Service {
                     logger.warning("mail worker: could not mark the mail \(what); retrying", metadata: ["mail": "\(key)", "error": "\(error)"])
                 }
                 let delay = TransitionRecorder.backoff(attempt: attempt, initial: .milliseconds(100), maximum: .seconds(2))
-                if stop.isTriggered { try? await Task.sleep(for: delay) } else { await stop.sleep(for: delay) }
+                if stop.isCancelled { try? await Task.sleep(for: delay) } else { await pause(for: delay) }
             }
         }
     }

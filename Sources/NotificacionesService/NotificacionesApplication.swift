@@ -5,6 +5,7 @@ import PedidosKafka
 import PedidosPostgres
 import PedidosSMTP
 import PedidosServiceKit
+import PedidosSupport
 import ServiceLifecycle
 
 /// Builds the notificaciones service: applies the migrations, creates the state topics, and returns a
@@ -54,7 +55,7 @@ public func buildNotificacionesApplication(
         }
 
         let metrics = NotificacionesMetrics(topics: topics)
-        let signal = OutboxWakeSignal()
+        let signal = WakeSignal()
         let outbox = PostgresMailOutboxRepository(pool: pool)
         let recorder = TransitionRecorder(
             consumer: consumer, topics: topics,

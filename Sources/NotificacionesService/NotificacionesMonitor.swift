@@ -27,25 +27,18 @@ public struct NotificacionesMonitor: Service {
     }
 
     public func run() async throws {
-        let stop = NotificacionesStopLatch()
         let refreshing = RefreshInFlight()
-        await withGracefulShutdownHandler {
-            await withTaskCancellationHandler {
-                while !stop.isTriggered {
-                    if refreshing.flag.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
-                        let monitor = self
-                        Task {
-                            await monitor.refresh()
-                            refreshing.flag.store(false, ordering: .releasing)
-                        }
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                if refreshing.flag.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
+                    let monitor = self
+                    Task {
+                        await monitor.refresh()
+                        refreshing.flag.store(false, ordering: .releasing)
                     }
-                    await stop.sleep(for: interval)
                 }
-            } onCancel: {
-                stop.trigger()
+                try? await Task.sleep(for: interval)
             }
-        } onGracefulShutdown: {
-            stop.trigger()
         }
     }
 

@@ -53,7 +53,7 @@ public struct TransitionRecorder: Service {
     let consumer: KafkaConsumer
     let topics: PedidoTopics
     let store: any TransitionStore
-    let outboxSignal: OutboxWakeSignal
+    let outboxSignal: WakeSignal
     let metrics: NotificacionesMetrics
     let settings: Settings
     let logger: Logger
@@ -62,7 +62,7 @@ public struct TransitionRecorder: Service {
     ///   - consumer: a consumer subscribed to `topics.all` in group `topics.notificationsGroup`; the
     ///     recorder closes it when it stops.
     ///   - outboxSignal: raised after a commit that queued mails.
-    public init(consumer: KafkaConsumer, topics: PedidoTopics, store: any TransitionStore, outboxSignal: OutboxWakeSignal,
+    public init(consumer: KafkaConsumer, topics: PedidoTopics, store: any TransitionStore, outboxSignal: WakeSignal,
                 metrics: NotificacionesMetrics, settings: Settings = Settings(), logger: Logger) {
         self.consumer = consumer
         self.topics = topics
@@ -75,33 +75,28 @@ public struct TransitionRecorder: Service {
 
     public func run() async throws {
         let buffer = RecorderEventBuffer(capacity: settings.bufferCapacity)
-        let stop = NotificacionesStopLatch()
+        let stop = CancellationFlag()
         let consumer = self.consumer
         let logger = self.logger
         let topics = self.topics
         let reader = Task { await Self.read(consumer, topics: topics, into: buffer, logger: logger) }
 
-        let result: Result<Void, any Error> = await withGracefulShutdownHandler {
-            await withTaskCancellationHandler {
-                do {
-                    try await process(buffer, stop: stop)
-                    return .success(())
-                } catch {
-                    return .failure(error)
-                }
-            } onCancel: {
-                stop.trigger()
-                buffer.finish()
-                reader.cancel()
+        // Stopping (graceful shutdown or cancellation) lets the batches in flight finish; only retries end.
+        let result: Result<Void, any Error> = await withTaskCancellationOrGracefulShutdownHandler {
+            do {
+                try await process(buffer, stop: stop)
+                return .success(())
+            } catch {
+                return .failure(error)
             }
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             logger.info("recorder: stopping after the batch in flight")
-            stop.trigger()
+            stop.cancel()
             buffer.finish()
             reader.cancel()
         }
 
-        stop.trigger()
+        stop.cancel()
         buffer.finish()
         reader.cancel()
         await reader.value
@@ -149,7 +144,7 @@ public struct TransitionRecorder: Service {
     /// Takes events in order and handles them. Messages between two rebalance events form batches; up to
     /// `pipelineDepth` batches are recorded concurrently (their transactions overlap) while offsets are
     /// stored strictly in batch order. A rebalance event first waits for every batch before it.
-    private func process(_ buffer: RecorderEventBuffer, stop: NotificacionesStopLatch) async throws {
+    private func process(_ buffer: RecorderEventBuffer, stop: CancellationFlag) async throws {
         var inFlight: [InFlightBatch] = []
         while let events = try await next(from: buffer, finishing: &inFlight) {
             var batch: [(message: KafkaMessage, decoded: Result<PedidoTransition, any Error>)] = []
@@ -192,7 +187,7 @@ public struct TransitionRecorder: Service {
     /// Decodes a batch, starts its transaction, and completes the oldest batches so that at most
     /// `pipelineDepth` stay in flight. False when the service stopped before a batch could be recorded.
     private func submit(_ batch: [(message: KafkaMessage, decoded: Result<PedidoTransition, any Error>)],
-                        to inFlight: inout [InFlightBatch], stop: NotificacionesStopLatch) async -> Bool {
+                        to inFlight: inout [InFlightBatch], stop: CancellationFlag) async -> Bool {
         guard !batch.isEmpty else { return true }
         var transitions: [PedidoTransition] = []
         transitions.reserveCapacity(batch.count)
@@ -272,7 +267,7 @@ public struct TransitionRecorder: Service {
     }
 
     /// Records `transitions`, retrying while PostgreSQL is unavailable; `nil` if the service stopped first.
-    func recordRetrying(_ transitions: [PedidoTransition], stop: NotificacionesStopLatch) async -> TransitionBatchOutcome? {
+    func recordRetrying(_ transitions: [PedidoTransition], stop: CancellationFlag) async -> TransitionBatchOutcome? {
         var attempt = 0
         while true {
             do {
@@ -298,7 +293,7 @@ public struct TransitionRecorder: Service {
                 ])
                 return TransitionBatchOutcome()
             } catch {
-                if stop.isTriggered { return nil }
+                if stop.isCancelled { return nil }
                 attempt += 1
                 metrics.recordRetries.increment()
                 let delay = Self.backoff(attempt: attempt, initial: settings.initialRetryDelay, maximum: settings.maxRetryDelay)
@@ -309,8 +304,8 @@ public struct TransitionRecorder: Service {
                 } else {
                     logger.debug("recorder: could not record the batch; retrying it", metadata: metadata)
                 }
-                await stop.sleep(for: delay)
-                if stop.isTriggered { return nil }
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                if stop.isCancelled { return nil }
             }
         }
     }

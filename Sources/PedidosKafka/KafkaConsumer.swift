@@ -216,27 +216,27 @@ public final class KafkaConsumer: Sendable {
 
     /// Waits (on the consumer's own queue) for the next event; `nil` once closed or cancelled.
     func nextEvent() async throws -> KafkaConsumerEvent? {
-        let box = CancelFlag()
+        let cancellation = CancellationFlag()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 queue.async { [self] in
-                    continuation.resume(with: Result { try pollUntilEvent(cancel: box) })
+                    continuation.resume(with: Result { try pollUntilEvent(cancel: cancellation) })
                 }
             }
         } onCancel: {
-            box.set()
+            cancellation.cancel()
         }
     }
 
     /// Polls in short slices so that close and cancellation are noticed within ~100 ms.
-    private func pollUntilEvent(cancel: CancelFlag) throws -> KafkaConsumerEvent? {
+    private func pollUntilEvent(cancel: CancellationFlag) throws -> KafkaConsumerEvent? {
         while true {
             let (event, stop) = state.withLock { state -> (KafkaConsumerEvent?, Bool) in
                 if !state.pendingEvents.isEmpty { return (state.pendingEvents.removeFirst(), false) }
                 return (nil, state.closing || state.closed)
             }
             if let event { return event }
-            if stop || cancel.isSet { return nil }
+            if stop || cancel.isCancelled { return nil }
             recoverIfBrokersReturned()
             let client = self.client
             switch client.consumerPoll(timeoutMilliseconds: 100) {
@@ -371,11 +371,4 @@ public final class KafkaConsumer: Sendable {
             }
         }
     }
-}
-
-/// A cancellation flag shared between a task's cancellation handler and the polling queue.
-final class CancelFlag: Sendable {
-    private let flag = Atomic<Bool>(false)
-    func set() { flag.store(true, ordering: .releasing) }
-    var isSet: Bool { flag.load(ordering: .acquiring) }
 }

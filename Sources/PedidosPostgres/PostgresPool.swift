@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 /// A fixed-size pool of PostgreSQL connections (libpq).
 ///
@@ -24,7 +25,7 @@ public final class PostgresPool: Sendable {
     public let configuration: PostgresConfiguration
     private let logger: Logger
     private let slots: [PostgresPoolSlot]
-    private let state: PostgresLocked<State>
+    private let state: Mutex<State>
 
     private struct Waiter: Sendable {
         let id: UInt64
@@ -48,12 +49,12 @@ public final class PostgresPool: Sendable {
         precondition(configuration.poolSize > 0, "PostgresConfiguration.poolSize must be positive")
         self.configuration = configuration
         self.logger = logger
-        let lossEpoch = PostgresLocked<UInt64>(0)
+        let lossEpoch = PostgresPoolSlot.LossEpoch()
         let slots = (0..<configuration.poolSize).map {
             PostgresPoolSlot(index: $0, configuration: configuration, lossEpoch: lossEpoch, logger: logger)
         }
         self.slots = slots
-        self.state = PostgresLocked(State(idle: slots.reversed()))
+        self.state = Mutex(State(idle: slots.reversed()))
     }
 
     /// Creates a pool from a `postgresql://` URL (see `PostgresConfiguration.init(url:)`).

@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import Synchronization
 
 /// One seat of a `PostgresPool`: a serial `DispatchQueue` and the libpq connection it owns.
 ///
@@ -30,14 +31,14 @@ final class PostgresPoolSlot: @unchecked Sendable {
     private let logger: Logger
     /// Pool-wide count of detected connection losses. A connection opened before the latest loss is
     /// presumed dead too (the server probably restarted) and is replaced before its next standalone use.
-    private let lossEpoch: PostgresLocked<UInt64>
+    private let lossEpoch: LossEpoch
 
     // Touched only on `queue`.
     private var connection: PostgresConnection?
     private var connectionEpoch: UInt64 = 0
     private var generation: UInt64 = 0
 
-    init(index: Int, configuration: PostgresConfiguration, lossEpoch: PostgresLocked<UInt64>, logger: Logger) {
+    init(index: Int, configuration: PostgresConfiguration, lossEpoch: LossEpoch, logger: Logger) {
         self.index = index
         self.configuration = configuration
         self.lossEpoch = lossEpoch
@@ -107,7 +108,7 @@ final class PostgresPoolSlot: @unchecked Sendable {
 
     /// The current connection, replaced first when it is broken or older than the latest detected loss.
     private func usableConnection() throws -> PostgresConnection {
-        let epoch = lossEpoch.withLock { $0 }
+        let epoch = lossEpoch.current
         if let current = connection {
             if current.isHealthy && connectionEpoch >= epoch { return current }
             logger.debug("postgres: replacing a connection opened before the server went away", metadata: ["slot": "\(index)"])
@@ -131,11 +132,24 @@ final class PostgresPoolSlot: @unchecked Sendable {
         guard connection === broken else { return }
         connection = nil
         if lost {
-            lossEpoch.withLock { $0 &+= 1 }
+            lossEpoch.advance()
             logger.warning("postgres: connection lost; it will be reopened on next use",
                            metadata: ["slot": "\(index)", "reason": "\(reason)"])
         } else {
             logger.warning("postgres: discarding connection", metadata: ["slot": "\(index)", "reason": "\(reason)"])
         }
+    }
+}
+
+extension PostgresPoolSlot {
+    /// The pool-wide count of detected connection losses, shared by every slot of one pool.
+    final class LossEpoch: Sendable {
+        private let count = Atomic<UInt64>(0)
+
+        /// The number of losses detected so far.
+        var current: UInt64 { count.load(ordering: .acquiring) }
+
+        /// Counts one more loss.
+        func advance() { _ = count.wrappingAdd(1, ordering: .acquiringAndReleasing) }
     }
 }

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 /// The handle passed to `PostgresPool.withTransaction`: statements run on the transaction's connection,
 /// between its BEGIN and its COMMIT (or ROLLBACK when the body throws).
@@ -27,7 +28,7 @@ public final class PostgresTransaction: Sendable {
     private let generation: UInt64
     private let logger: Logger
     /// Cleared (on the slot's queue) by COMMIT/ROLLBACK; statements check it on the same queue.
-    private let isOpen = PostgresLocked(true)
+    private let isOpen = Mutex(true)
 
     init(slot: PostgresPoolSlot, generation: UInt64, logger: Logger) {
         self.slot = slot

@@ -1,6 +1,7 @@
 internal import CCurl
 import Dispatch
 import Logging
+import PedidosSupport
 
 /// Owns one libcurl easy handle configured for an SMTP server and performs blocking transfers with it.
 ///
@@ -83,7 +84,7 @@ final class CurlSMTPTransport: @unchecked Sendable {
     /// `false` aborts the transfer before the server could accept the message.
     /// - Throws: ``SMTPSendFailure``, which says whether the end of data was passed (after which the
     ///   server may hold the message although the send failed).
-    func perform(_ message: SMTPRenderedMessage, cancellation: SMTPCancellationFlag,
+    func perform(_ message: SMTPRenderedMessage, cancellation: CancellationFlag,
                  endOfData: (() -> Bool)? = nil) throws(SMTPSendFailure) {
         dispatchPrecondition(condition: .onQueue(queue))
         var passedEndOfData = false
@@ -124,7 +125,7 @@ final class CurlSMTPTransport: @unchecked Sendable {
 
     private func performOnce(
         _ message: SMTPRenderedMessage,
-        cancellation: SMTPCancellationFlag,
+        cancellation: CancellationFlag,
         endOfData: (() -> Bool)?,
         freshConnection: Bool = false
     ) throws(SMTPError) -> Attempt {

@@ -1,4 +1,5 @@
 internal import CCurl
+import PedidosSupport
 
 /// The per-message state libcurl's C callbacks reach through `CURLOPT_READDATA`,
 /// `CURLOPT_XFERINFODATA` and `CURLOPT_HEADERDATA` (as an `Unmanaged` pointer): the bytes being
@@ -10,7 +11,7 @@ internal import CCurl
 final class CurlTransferContext {
     private let bytes: [UInt8]
     private var offset = 0
-    let cancellation: SMTPCancellationFlag
+    let cancellation: CancellationFlag
     /// The most recent error reply line (4xx or 5xx, e.g. `550 5.1.1 unknown user`) from the server,
     /// for error messages. Later replies such as `221 Bye` to QUIT do not replace it.
     private(set) var lastErrorReply: String?
@@ -20,7 +21,7 @@ final class CurlTransferContext {
     /// Whether the end-of-data hook ran and allowed the end of data.
     private(set) var passedEndOfData = false
 
-    init(bytes: [UInt8], cancellation: SMTPCancellationFlag, endOfData: (() -> Bool)? = nil) {
+    init(bytes: [UInt8], cancellation: CancellationFlag, endOfData: (() -> Bool)? = nil) {
         self.bytes = bytes
         self.cancellation = cancellation
         self.endOfData = endOfData

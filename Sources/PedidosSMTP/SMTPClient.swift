@@ -81,7 +81,7 @@ public final class SMTPClient: Sendable {
         } catch {
             throw SMTPSendFailure(error: error, passedEndOfData: false)
         }
-        let cancellation = SMTPCancellationFlag()
+        let cancellation = CancellationFlag()
         logger.debug("SMTP sending", metadata: ["message-id": "\(rendered.messageID)", "to": "\(rendered.envelopeRecipient)"])
         let transport = self.transport
         var endOfData: (@Sendable () -> Bool)?

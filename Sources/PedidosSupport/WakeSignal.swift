@@ -1,63 +1,91 @@
 import Foundation
 import Synchronization
 
-/// "There is new work": raised by a producer of work, awaited by one worker that otherwise sleeps until
-/// a deadline. A signal raised while nobody waits is remembered once, so a wake-up between the worker's
-/// last look and the start of its wait is never lost. Unlike an `AsyncStream`, cancelling a wait does
-/// not end the signal.
+/// "There is new work": raised by a producer of work, awaited by workers that otherwise sleep until a
+/// deadline or for a timeout. Raising it wakes every current waiter; a signal raised while nobody waits is
+/// remembered once, so a wake-up between a worker's last look and the start of its wait is never lost.
+/// Unlike an `AsyncStream`, cancelling a wait does not end the signal.
+///
+/// Used by procesamiento's dispatcher (woken by new records) and notificaciones' mail lanes (woken by the
+/// recorder after it committed new outbox rows).
 public final class WakeSignal: Sendable {
     private struct State {
         var pending = false
-        var waiter: (id: UInt64, continuation: CheckedContinuation<Void, Never>)?
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
         var nextID: UInt64 = 0
-        /// A wait whose deadline passed (or task was cancelled) before it installed its continuation.
-        var released: UInt64?
+        /// Waits in progress, installed or not yet.
+        var active: Set<UInt64> = []
+        /// Active waits whose deadline passed (or task was cancelled) before they installed their continuation.
+        var released: Set<UInt64> = []
     }
 
     private let state = Mutex(State())
 
     public init() {}
 
-    /// Wakes the waiter, or the next wait when nobody is waiting.
+    /// How many waits are installed right now (for tests).
+    var waiterCount: Int { state.withLock { $0.waiters.count } }
+
+    /// Wakes every waiter, or the next wait when nobody is waiting.
     public func signal() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard let waiter = state.waiter else {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard !state.waiters.isEmpty else {
                 state.pending = true
-                return nil
+                return []
             }
-            state.waiter = nil
-            return waiter.continuation
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
         }
-        waiter?.resume()
+        for waiter in waiters { waiter.resume() }
     }
 
     /// Returns when signalled (consuming a remembered signal), at `deadline` (never, if nil), or when
     /// the calling task is cancelled.
     public func wait(until deadline: Date?) async {
+        await wait { id in
+            deadline.map { deadline in
+                Task { [weak self] in
+                    let interval = deadline.timeIntervalSinceNow
+                    if interval > 0 { try? await Task.sleep(for: .nanoseconds(Int64(interval * 1e9)), tolerance: .zero) }
+                    self?.release(id)
+                }
+            }
+        }
+    }
+
+    /// Returns when signalled (consuming a remembered signal), after `timeout`, or when the calling task
+    /// is cancelled.
+    public func wait(timeout: Duration) async {
+        await wait { id in
+            Task { [weak self] in
+                try? await Task.sleep(for: timeout)
+                self?.release(id)
+            }
+        }
+    }
+
+    /// Waits with the timer `startTimer` returns for wait `id` (it calls ``release(_:)`` when it fires).
+    private func wait(startTimer: (UInt64) -> Task<Void, Never>?) async {
         let id = state.withLock { state -> UInt64? in
             if state.pending {
                 state.pending = false
                 return nil
             }
             state.nextID &+= 1
+            state.active.insert(state.nextID)
             return state.nextID
         }
         guard let id else { return }
-        let timer: Task<Void, Never>? = deadline.map { deadline in
-            Task { [weak self] in
-                let interval = deadline.timeIntervalSinceNow
-                if interval > 0 { try? await Task.sleep(for: .nanoseconds(Int64(interval * 1e9)), tolerance: .zero) }
-                self?.release(id)
-            }
-        }
+        let timer = startTimer(id)
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
-                    if state.pending || state.released == id || Task.isCancelled {
+                    if state.pending {
                         state.pending = false
                         return true
                     }
-                    state.waiter = (id, continuation)
+                    if state.released.contains(id) || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
                     return false
                 }
                 if resumeNow { continuation.resume() }
@@ -66,17 +94,21 @@ public final class WakeSignal: Sendable {
             release(id)
         }
         timer?.cancel()
+        state.withLock { state in
+            state.active.remove(id)
+            state.released.remove(id)
+        }
     }
 
-    /// Resumes waiter `id` if it is still waiting (its deadline passed or its task was cancelled).
+    /// Resumes waiter `id` if it is still waiting (its deadline passed or its task was cancelled), or
+    /// remembers that it must not start waiting.
     private func release(_ id: UInt64) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard let waiter = state.waiter, waiter.id == id else {
-                if id == state.nextID { state.released = id }
+            guard let waiter = state.waiters.removeValue(forKey: id) else {
+                if state.active.contains(id) { state.released.insert(id) }
                 return nil
             }
-            state.waiter = nil
-            return waiter.continuation
+            return waiter
         }
         waiter?.resume()
     }

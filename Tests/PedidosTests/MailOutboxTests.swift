@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 @testable import PedidosPostgres
 @testable import PedidosSMTP
+@testable import PedidosSupport
 @testable import PedidosDomain
 @testable import NotificacionesService
 
@@ -186,7 +187,7 @@ struct MailOutboxTests {
 
     static func worker(_ outbox: any MailOutboxRepository, clients: [SMTPClient],
                        settings: MailOutboxWorker.Settings) -> MailOutboxWorker {
-        MailOutboxWorker(outbox: outbox, clients: clients, sender: EmailAddress("pedidos@pedidos.test"), signal: OutboxWakeSignal(),
+        MailOutboxWorker(outbox: outbox, clients: clients, sender: EmailAddress("pedidos@pedidos.test"), signal: WakeSignal(),
                          metrics: NotificacionesMetrics(topics: PedidoTopics(prefix: "outbox-tests-")), settings: settings,
                          logger: Support.logger)
     }
