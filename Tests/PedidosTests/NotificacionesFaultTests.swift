@@ -89,7 +89,7 @@ struct NotificacionesFaultTests {
             }
             do {
                 try await Task.sleep(for: .milliseconds(150))
-                let postmaster = Self.embeddedPostmasterPID()
+                let postmaster = TestEnvironment.embeddedPostmasterPID()
                 try TestEnvironment.infra("kill", "postgres")
                 if let postmaster {
                     try await waitUntil("the killed postmaster to be reaped", timeout: .seconds(30)) { kill(postmaster, 0) != 0 }
@@ -139,7 +139,7 @@ struct NotificacionesFaultTests {
             closing = try await app1.test(.live) { client in
                 try await scenario.publish(pedido, .recibido)
                 _ = try await Support.waitForHistorial(client, id: id, entries: 1, mailState: "enviado")
-                let postmaster = Self.embeddedPostmasterPID()
+                let postmaster = TestEnvironment.embeddedPostmasterPID()
                 try TestEnvironment.infra("kill", "postgres")
                 if let postmaster {
                     try await waitUntil("the killed postmaster to be reaped", timeout: .seconds(30)) { kill(postmaster, 0) != 0 }
@@ -170,12 +170,4 @@ struct NotificacionesFaultTests {
         await scenario.close()
     }
 
-    /// The PID of the embedded server's postmaster (first line of `postmaster.pid`), if there is one.
-    private static func embeddedPostmasterPID() -> Int32? {
-        let run = TestEnvironment.value("PEDIDOS_RUN").map { URL(fileURLWithPath: $0) }
-            ?? TestEnvironment.repositoryRoot.appendingPathComponent(".run")
-        let file = run.appendingPathComponent("postgres/data/postmaster.pid")
-        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
-        return text.split(separator: "\n").first.flatMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
-    }
 }

@@ -17,7 +17,7 @@ struct PostgresFaultTests {
         var postmaster: Int32?
         try await exerciseRestart(
             stop: {
-                postmaster = Self.embeddedPostmasterPID()
+                postmaster = TestEnvironment.embeddedPostmasterPID()
                 try TestEnvironment.infra("kill", "postgres")
             },
             beforeRestart: {
@@ -37,14 +37,6 @@ struct PostgresFaultTests {
         try await exerciseRestart(stop: { try TestEnvironment.infra("down", "postgres") }, beforeRestart: {})
     }
 
-    /// The PID of the embedded server's postmaster (first line of `postmaster.pid`), if there is one.
-    private static func embeddedPostmasterPID() -> Int32? {
-        let run = TestEnvironment.value("PEDIDOS_RUN").map { URL(fileURLWithPath: $0) }
-            ?? TestEnvironment.repositoryRoot.appendingPathComponent(".run")
-        let file = run.appendingPathComponent("postgres/data/postmaster.pid")
-        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
-        return text.split(separator: "\n").first.flatMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
-    }
 
     private func exerciseRestart(stop: () throws -> Void, beforeRestart: () async throws -> Void) async throws {
         let pool = try PostgresTestSupport.pool(poolSize: 4)

@@ -408,64 +408,52 @@ struct SMTPTests {
         }
     }
 
-    @Test("A wrong password is a permanent authentication error and nothing is delivered")
-    func wrongPasswordIsPermanent() async throws {
-        try await TLSSMTPServer.with(user: "u", password: "p") { server in
-            let configuration = try SMTPConfiguration(
-                url: "smtp://127.0.0.1:\(server.port)", username: "u", password: "incorrecta",
-                from: EmailAddress("pedidos@pedidos.test"), caFile: server.certificatePath,
-                connectTimeout: .seconds(5), totalTimeout: .seconds(20)
-            )
-            let client = try SMTPClient(configuration: configuration)
-            let error = await #expect(throws: SMTPError.self) {
-                try await client.send(message(to: uniqueAddress("clave-mala")))
-            }
-            guard case .authenticationFailed(smtpCode: 535, _)? = error else {
-                Issue.record("expected authenticationFailed(535), got \(String(describing: error))")
-                return
-            }
-            #expect(error?.isPermanent == true)
-            #expect(try server.store.all().isEmpty)
-        }
+    /// A client against a private STARTTLS + AUTH server that must fail for good before delivering anything.
+    struct PermanentFailureCase: Sendable, CustomTestStringConvertible {
+        let name: String
+        let recipientPrefix: String
+        let configure: @Sendable (_ port: Int, _ certificatePath: String) throws -> SMTPConfiguration
+        let matches: @Sendable (SMTPError) -> Bool
+
+        var testDescription: String { name }
     }
 
-    @Test("Without the CA file the self-signed certificate is rejected permanently")
-    func untrustedCertificateIsPermanent() async throws {
-        try await TLSSMTPServer.with(user: "u", password: "p") { server in
-            let configuration = try SMTPConfiguration(
-                url: "smtp://127.0.0.1:\(server.port)", username: "u", password: "p",
-                from: EmailAddress("pedidos@pedidos.test"), connectTimeout: .seconds(5), totalTimeout: .seconds(20)
-            )
-            let client = try SMTPClient(configuration: configuration)
-            let error = await #expect(throws: SMTPError.self) {
-                try await client.send(message(to: uniqueAddress("no-confiable")))
-            }
-            guard case .tlsFailed? = error else {
-                Issue.record("expected tlsFailed, got \(String(describing: error))")
-                return
-            }
-            #expect(error?.isPermanent == true)
-            #expect(try server.store.all().isEmpty)
-        }
-    }
+    static let permanentFailures: [PermanentFailureCase] = [
+        PermanentFailureCase(
+            name: "A wrong password is a permanent authentication error (535)", recipientPrefix: "clave-mala",
+            configure: { port, certificate in
+                try SMTPConfiguration(
+                    url: "smtp://127.0.0.1:\(port)", username: "u", password: "incorrecta",
+                    from: EmailAddress("pedidos@pedidos.test"), caFile: certificate,
+                    connectTimeout: .seconds(5), totalTimeout: .seconds(20))
+            },
+            matches: { if case .authenticationFailed(smtpCode: 535, _) = $0 { true } else { false } }),
+        PermanentFailureCase(
+            name: "Without the CA file the self-signed certificate is rejected permanently", recipientPrefix: "no-confiable",
+            configure: { port, _ in
+                try SMTPConfiguration(
+                    url: "smtp://127.0.0.1:\(port)", username: "u", password: "p",
+                    from: EmailAddress("pedidos@pedidos.test"), connectTimeout: .seconds(5), totalTimeout: .seconds(20))
+            },
+            matches: { if case .tlsFailed = $0 { true } else { false } }),
+        PermanentFailureCase(
+            name: "A 5xx refusal (AUTH required, no credentials) is a permanent rejection", recipientPrefix: "sin-auth",
+            configure: { port, certificate in
+                try SMTPConfiguration(
+                    url: "smtp://127.0.0.1:\(port)", from: EmailAddress("pedidos@pedidos.test"),
+                    tlsMode: .startTLS, caFile: certificate, connectTimeout: .seconds(5), totalTimeout: .seconds(20))
+            },
+            matches: { if case .rejected(let code, _) = $0 { (500..<600).contains(code) } else { false } }),
+    ]
 
-    @Test("A 5xx refusal (AUTH required, no credentials) is a permanent rejection")
-    func permanentRefusalIsPermanent() async throws {
+    @Test("A permanent failure against a private TLS + AUTH server delivers nothing", arguments: permanentFailures)
+    func permanentFailureDeliversNothing(_ failure: PermanentFailureCase) async throws {
         try await TLSSMTPServer.with(user: "u", password: "p") { server in
-            let configuration = try SMTPConfiguration(
-                url: "smtp://127.0.0.1:\(server.port)", from: EmailAddress("pedidos@pedidos.test"),
-                tlsMode: .startTLS, caFile: server.certificatePath,
-                connectTimeout: .seconds(5), totalTimeout: .seconds(20)
-            )
-            let client = try SMTPClient(configuration: configuration)
+            let client = try SMTPClient(configuration: try failure.configure(server.port, server.certificatePath))
             let error = await #expect(throws: SMTPError.self) {
-                try await client.send(message(to: uniqueAddress("sin-auth")))
+                try await client.send(message(to: uniqueAddress(failure.recipientPrefix)))
             }
-            guard case .rejected(let code, _)? = error else {
-                Issue.record("expected rejected(5xx), got \(String(describing: error))")
-                return
-            }
-            #expect((500..<600).contains(code))
+            #expect(error.map(failure.matches) == true, "unexpected error: \(String(describing: error))")
             #expect(error?.isPermanent == true)
             #expect(try server.store.all().isEmpty)
         }

@@ -42,6 +42,14 @@ enum TestEnvironment {
         }
     }
 
+    /// The PID of the embedded server's postmaster (first line of `postmaster.pid`), if there is one.
+    static func embeddedPostmasterPID() -> Int32? {
+        let run = value("PEDIDOS_RUN").map { URL(fileURLWithPath: $0) } ?? repositoryRoot.appendingPathComponent(".run")
+        let file = run.appendingPathComponent("postgres/data/postmaster.pid")
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return nil }
+        return text.split(separator: "\n").first.flatMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
+    }
+
     struct CommandFailed: Error, CustomStringConvertible {
         let command: String
         let status: Int32
