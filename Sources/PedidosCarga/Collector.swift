@@ -3,7 +3,7 @@ import PedidosDomain
 
 /// Everything read back from the system for the accepted orders.
 struct Collected: Sendable {
-    var traces: [Int64: OrderTrace] = [:]
+    var traces: [Int64: PedidoTrace] = [:]
     /// Mails received per order, with their recipients (empty when no SMTP store was given).
     var mails: [Int64: [(estado: Estado, recipient: String)]] = [:]
     var mailsChecked = false

@@ -7,7 +7,7 @@ import NIOHTTP1
 /// omission), it only makes the queue and the measured latency grow.
 struct LoadDriver: Sendable {
     let scenario: Scenario
-    let dataset: OrderDataset
+    let dataset: PedidoDataset
     let endpoint: HTTPEndpoint
     let connections: Int
     let clock: RunClock

@@ -48,7 +48,7 @@ public enum LoadRun {
     }
 
     public static func run(_ options: LoadRunOptions) async throws -> Outcome {
-        let dataset = try OrderDataset(path: options.datasetPath)
+        let dataset = try PedidoDataset(path: options.datasetPath)
         let solicitudes = try HTTPEndpoint(options.solicitudes)
         let notificaciones = try HTTPEndpoint(options.notificaciones)
         let procesamiento = try options.procesamiento.map(HTTPEndpoint.init)

@@ -42,8 +42,8 @@ public func buildSolicitudesApplication(
     database.acquireTimeout = .seconds(2)
     database.applicationName = "solicitudes"
     let pool = PostgresPool(configuration: database, logger: logger)
-    let allocator = BlockOrderIDAllocator(source: PostgresOrderIDBlockSource(pool: pool), logger: logger)
-    let publisher = KafkaOrderPublisher(producer: producer, topics: topics)
+    let allocator = BlockPedidoIDAllocator(source: PostgresPedidoIDBlockSource(pool: pool), logger: logger)
+    let publisher = KafkaPedidoPublisher(producer: producer, topics: topics)
 
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: MetricsMiddleware())

@@ -13,14 +13,14 @@ public struct SolicitudesController<Context: RequestContext>: Sendable {
     /// Largest accepted body, in bytes (16 KiB).
     public static var maximumBodySize: Int { 16 * 1024 }
 
-    let allocator: any OrderIDAllocator
-    let publisher: any OrderPublisher
+    let allocator: any PedidoIDAllocator
+    let publisher: any PedidoPublisher
     let logger: Logger
 
     /// - Parameters:
     ///   - allocator: gives each accepted order its id.
     ///   - publisher: publishes it; the answer waits for its acknowledgement.
-    public init(allocator: any OrderIDAllocator, publisher: any OrderPublisher, logger: Logger) {
+    public init(allocator: any PedidoIDAllocator, publisher: any PedidoPublisher, logger: Logger) {
         self.allocator = allocator
         self.publisher = publisher
         self.logger = logger
@@ -62,7 +62,7 @@ public struct SolicitudesController<Context: RequestContext>: Sendable {
     /// Checks the media type and size, reads the body (at most ``maximumBodySize`` bytes, also when no
     /// `Content-Length` was sent) and validates it.
     /// - Throws: ``ProblemDetails`` (415, 413, 400, 422), or the error that interrupted reading the body.
-    static func readOrder(_ request: Request) async throws -> OrderRequest {
+    static func readOrder(_ request: Request) async throws -> PedidoRequest {
         let contentType = request.headers[.contentType]
         guard JSONMediaType.accepts(contentType) else { throw SolicitudesProblems.unsupportedMediaType(contentType) }
         if let declared = request.headers[.contentLength], let length = Int(declared), length > maximumBodySize {
@@ -74,6 +74,6 @@ public struct SolicitudesController<Context: RequestContext>: Sendable {
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw SolicitudesProblems.bodyTooLarge(limit: maximumBodySize)
         }
-        return try OrderRequest(body: Array(body.readableBytesView))
+        return try PedidoRequest(body: Array(body.readableBytesView))
     }
 }

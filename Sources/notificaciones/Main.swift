@@ -26,7 +26,7 @@ struct NotificacionesCommand: AsyncParsableCommand {
         if let hostname { values["NOTIFICACIONES_HOST"] = hostname }
         let environment = ServiceEnvironment(values)
         Observability.bootstrap(logLevel: environment.logLevel)
-        var logger = Logger(label: "notificaciones")
+        var logger = Logger(label: "pedidos.notificaciones")
         logger.logLevel = environment.logLevel
         let app = try await buildNotificacionesApplication(environment: environment, logger: logger)
         try await app.runService()

@@ -30,7 +30,7 @@ struct SolicitudesCommand: AsyncParsableCommand {
         if let port { values["SOLICITUDES_PORT"] = String(port) }
         let environment = ServiceEnvironment(values)
         Observability.bootstrap(logLevel: environment.logLevel)
-        let logger = Logger(label: "solicitudes")
+        let logger = Logger(label: "pedidos.solicitudes")
         let app = try await buildSolicitudesApplication(environment: environment, logger: logger)
         try await app.runService()
     }

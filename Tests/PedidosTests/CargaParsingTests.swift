@@ -6,15 +6,15 @@ import Testing
 /// The load generator's parsers: dataset CSV, `202` bodies, SMTP store lines, percentiles.
 @Suite struct CargaParsingTests {
     @Test func csvFieldsHonourQuotes() {
-        #expect(OrderDataset.fields(of: "Kétchup Heinz,1.19,cliente-000001@example.com") == ["Kétchup Heinz", "1.19", "cliente-000001@example.com"])
-        #expect(OrderDataset.fields(of: #""Anillo, ""oro""",10,a@example.com"#) == [#"Anillo, "oro""#, "10", "a@example.com"])
+        #expect(PedidoDataset.fields(of: "Kétchup Heinz,1.19,cliente-000001@example.com") == ["Kétchup Heinz", "1.19", "cliente-000001@example.com"])
+        #expect(PedidoDataset.fields(of: #""Anillo, ""oro""",10,a@example.com"#) == [#"Anillo, "oro""#, "10", "a@example.com"])
     }
 
     @Test func datasetRowsBecomeJSONBodies() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("carga-\(UUID()).csv").path
         try "nombre,precio,correo\nDiamante 0.23 ct Ideal E SI2,326,cliente-000001@example.com\n".write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let dataset = try OrderDataset(path: path)
+        let dataset = try PedidoDataset(path: path)
         #expect(dataset.rows.count == 1)
         let body = try JSONParser.parse(dataset.row(7).body)
         #expect(body["precio"] == .number("326"))

@@ -21,13 +21,13 @@ struct CorreoRuleAgreementTests {
 
     @Test("every address the domain accepts passes the SMTP client's check", arguments: addresses)
     func domainAcceptedImpliesSendable(_ address: String) {
-        guard OrderFieldRules.correoProblem(address) == nil else { return }
+        guard PedidoFieldRules.correoProblem(address) == nil else { return }
         #expect(EmailAddress.problem(with: address) == nil, "accepted by the domain but not sendable: \(address)")
     }
 
     @Test("the sample holds addresses on both sides of the domain rule")
     func sampleIsNotVacuous() {
-        let accepted = Self.addresses.filter { OrderFieldRules.correoProblem($0) == nil }
+        let accepted = Self.addresses.filter { PedidoFieldRules.correoProblem($0) == nil }
         #expect(accepted.count >= 5)
         #expect(Self.addresses.count - accepted.count >= 20)
     }

@@ -66,8 +66,8 @@ struct SolicitudesFaultTests {
         configuration.connectTimeout = .seconds(2)
         configuration.acquireTimeout = .seconds(2)
         let pool = PostgresPool(configuration: configuration)
-        let allocator = BlockOrderIDAllocator(source: PostgresOrderIDBlockSource(pool: pool, sequence: sequence), retryDelay: .zero)
-        let publisher = RecordingOrderPublisher()
+        let allocator = BlockPedidoIDAllocator(source: PostgresPedidoIDBlockSource(pool: pool, sequence: sequence), retryDelay: .zero)
+        let publisher = RecordingPedidoPublisher()
         let app = solicitudesRouterApplication(allocator: allocator, publisher: publisher)
         let clock = ContinuousClock()
 

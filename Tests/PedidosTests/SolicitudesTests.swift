@@ -109,7 +109,7 @@ struct SolicitudesTests {
         try await MigrationRunner(pool: pools[0], directory: TestEnvironment.repositoryRoot.appendingPathComponent("migrations")).run()
         let increment = try await pools[0].query(
             "SELECT increment_by FROM pg_sequences WHERE sequencename = 'order_id_blocks'")[0].int64("increment_by")
-        let allocators = pools.map { BlockOrderIDAllocator(source: PostgresOrderIDBlockSource(pool: $0)) }
+        let allocators = pools.map { BlockPedidoIDAllocator(source: PostgresPedidoIDBlockSource(pool: $0)) }
         let perAllocator = Int(increment) * 2 + 500 // crosses at least two block boundaries each
         let results = try await withThrowingTaskGroup(of: [Int64].self) { group in
             for allocator in allocators {
@@ -138,13 +138,13 @@ struct SolicitudesTests {
     func blockSizeComesFromTheSequence() async throws {
         try await PostgresTestSupport.withScratchSchema(poolSize: 2) { pool, _ in
             try await pool.execute("CREATE SEQUENCE sol_blocks START WITH 1 INCREMENT BY 7")
-            let source = PostgresOrderIDBlockSource(pool: pool, sequence: "sol_blocks")
+            let source = PostgresPedidoIDBlockSource(pool: pool, sequence: "sol_blocks")
             let first = try await source.nextBlock()
             let second = try await source.nextBlock()
             #expect(first == 1..<8)
             #expect(second == 8..<15)
 
-            let allocator = BlockOrderIDAllocator(source: source)
+            let allocator = BlockPedidoIDAllocator(source: source)
             var ids: [Int64] = []
             for _ in 0..<20 { ids.append(try await allocator.nextID()) }
             #expect(ids == Array(15..<35))
@@ -153,8 +153,8 @@ struct SolicitudesTests {
 
     @Test("the next block is reserved in the background once half of the current one is used")
     func allocatorPrefetchesBeforeRunningOut() async throws {
-        let source = MemoryOrderIDBlockSource(blockSize: 10)
-        let allocator = BlockOrderIDAllocator(source: source)
+        let source = MemoryPedidoIDBlockSource(blockSize: 10)
+        let allocator = BlockPedidoIDAllocator(source: source)
         try await allocator.prefetch()
         #expect(source.calls == 1)
         for expected in Int64(1)...4 { #expect(try await allocator.nextID() == expected) }
@@ -167,18 +167,18 @@ struct SolicitudesTests {
 
     @Test("when the id source fails, only calls that need a new block fail, the source is not hammered, and allocation recovers")
     func allocatorSurvivesSourceFailures() async throws {
-        let source = MemoryOrderIDBlockSource(blockSize: 4)
-        let allocator = BlockOrderIDAllocator(source: source, retryDelay: .milliseconds(300))
+        let source = MemoryPedidoIDBlockSource(blockSize: 4)
+        let allocator = BlockPedidoIDAllocator(source: source, retryDelay: .milliseconds(300))
         #expect(try await allocator.nextID() == 1)
         source.setFailing(true)
         // The rest of the block is still served while the source is down.
         #expect(try await allocator.nextID() == 2)
         #expect(try await allocator.nextID() == 3)
         #expect(try await allocator.nextID() == 4)
-        await #expect(throws: OrderIDAllocationError.self) { try await allocator.nextID() }
+        await #expect(throws: PedidoIDAllocationError.self) { try await allocator.nextID() }
         // Within the retry delay, callers fail at once without asking the source again.
         let calls = source.calls
-        await #expect(throws: OrderIDAllocationError.self) { try await allocator.nextID() }
+        await #expect(throws: PedidoIDAllocationError.self) { try await allocator.nextID() }
         #expect(source.calls == calls)
         source.setFailing(false)
         var next: Int64?
@@ -191,9 +191,9 @@ struct SolicitudesTests {
 
     @Test("no id or unacknowledged publication: 503 problem with Retry-After, and nothing accepted")
     func unavailableDependenciesAnswer503() async throws {
-        let source = MemoryOrderIDBlockSource(blockSize: 100)
-        let publisher = RecordingOrderPublisher()
-        let app = solicitudesRouterApplication(allocator: BlockOrderIDAllocator(source: source, retryDelay: .zero), publisher: publisher)
+        let source = MemoryPedidoIDBlockSource(blockSize: 100)
+        let publisher = RecordingPedidoPublisher()
+        let app = solicitudesRouterApplication(allocator: BlockPedidoIDAllocator(source: source, retryDelay: .zero), publisher: publisher)
         try await app.test(.router) { client in
             publisher.fail(with: KafkaError(kind: .timedOut, message: "test: broker down"))
             let brokerDown = try await Support.post(client, Support.validBody)
@@ -222,7 +222,7 @@ struct SolicitudesTests {
         let kafka = KafkaConfiguration(brokers: "127.0.0.1:\(try TestSockets.freePort())", clientID: "deadline-test")
         let producer = try KafkaProducer(configuration: kafka, properties: ["message.timeout.ms": "30000"],
                                          logger: KafkaTestSupport.logger)
-        let publisher = KafkaOrderPublisher(producer: producer, topics: PedidoTopics(prefix: Support.uniquePrefix()),
+        let publisher = KafkaPedidoPublisher(producer: producer, topics: PedidoTopics(prefix: Support.uniquePrefix()),
                                             deadline: .milliseconds(300))
         let pedido = Pedido(id: 1, nombre: "Pedido", precio: try Precio(literal: "1"), correo: "a@example.com", estado: .recibido)
         let clock = ContinuousClock()

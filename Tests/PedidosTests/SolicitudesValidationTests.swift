@@ -6,13 +6,13 @@ import Testing
 @testable import SolicitudesService
 
 /// A request `POST /pedidos` must reject, with the status and the fields its problem document names.
-struct BadOrderInput: Sendable, CustomTestStringConvertible {
+struct BadPedidoInput: Sendable, CustomTestStringConvertible {
     let name: String
     let body: String
     let contentType: String?
     let status: Int
     let fields: Set<String>
-    /// Whether the problem is in the body itself (so ``OrderRequest`` alone must reject it).
+    /// Whether the problem is in the body itself (so ``PedidoRequest`` alone must reject it).
     var bodyLevel: Bool { status == 400 || status == 422 }
 
     init(_ name: String, _ body: String, contentType: String? = "application/json", status: Int, fields: Set<String>) {
@@ -27,7 +27,7 @@ struct BadOrderInput: Sendable, CustomTestStringConvertible {
 
     static let valid = SolicitudesTestSupport.validBody
 
-    static let all: [BadOrderInput] = [
+    static let all: [BadPedidoInput] = [
         .init("malformed JSON", #"{"nombre": "Pizza", precio: 1}"#, status: 400, fields: ["cuerpo"]),
         .init("truncated JSON", #"{"nombre":"Pizza","precio":759.0"#, status: 400, fields: ["cuerpo"]),
         .init("empty body", "", status: 400, fields: ["cuerpo"]),
@@ -89,10 +89,10 @@ struct BadOrderInput: Sendable, CustomTestStringConvertible {
 struct SolicitudesValidationTests {
     typealias Support = SolicitudesTestSupport
 
-    @Test("the body validator rejects the input and names the fields", arguments: BadOrderInput.all.filter(\.bodyLevel))
-    func validatorRejects(_ input: BadOrderInput) throws {
+    @Test("the body validator rejects the input and names the fields", arguments: BadPedidoInput.all.filter(\.bodyLevel))
+    func validatorRejects(_ input: BadPedidoInput) throws {
         do {
-            let order = try OrderRequest(body: Array(input.body.utf8))
+            let order = try PedidoRequest(body: Array(input.body.utf8))
             Issue.record("accepted \(order)")
         } catch {
             #expect(Int(error.status.code) == input.status)
@@ -110,7 +110,7 @@ struct SolicitudesValidationTests {
          "Pizza", "759.000", "\(String(repeating: "a", count: 64))@\(String(repeating: "b", count: 60)).\(String(repeating: "c", count: 60)).\(String(repeating: "d", count: 61)).com"),
     ])
     func validatorAccepts(_ body: String, nombre: String, precio: String, correo: String) throws {
-        let order = try OrderRequest(body: Array(body.utf8))
+        let order = try PedidoRequest(body: Array(body.utf8))
         #expect(order.nombre == nombre)
         #expect(order.precio.text == precio)
         #expect(order.correo == correo)
@@ -151,7 +151,7 @@ struct SolicitudesValidationTests {
         // One partition: the marker published last must then be the first record of the topic.
         let app = try await Support.application(prefix: prefix, partitions: 1)
         let markerID = try await app.test(.router) { client in
-            for input in BadOrderInput.all {
+            for input in BadPedidoInput.all {
                 let response = try await Support.post(client, input.body, contentType: input.contentType)
                 #expect(Int(response.status.code) == input.status, "\(input.name): \(Support.text(response))")
                 #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true, "\(input.name)")

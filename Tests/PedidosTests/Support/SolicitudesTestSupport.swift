@@ -82,8 +82,8 @@ enum SolicitudesTestSupport {
     }
 }
 
-/// An ``OrderPublisher`` that remembers what it was given and can be told to fail.
-final class RecordingOrderPublisher: OrderPublisher {
+/// An ``PedidoPublisher`` that remembers what it was given and can be told to fail.
+final class RecordingPedidoPublisher: PedidoPublisher {
     private let published = LockedValue<[Pedido]>([])
     private let failure = LockedValue<(any Error)?>(nil)
 
@@ -97,8 +97,8 @@ final class RecordingOrderPublisher: OrderPublisher {
     }
 }
 
-/// An ``OrderIDBlockSource`` handing out fixed-size blocks from memory, counting calls, able to fail.
-final class MemoryOrderIDBlockSource: OrderIDBlockSource {
+/// An ``PedidoIDBlockSource`` handing out fixed-size blocks from memory, counting calls, able to fail.
+final class MemoryPedidoIDBlockSource: PedidoIDBlockSource {
     private struct State {
         var next: Int64 = 1
         var calls = 0
@@ -117,7 +117,7 @@ final class MemoryOrderIDBlockSource: OrderIDBlockSource {
     func nextBlock() async throws -> Range<Int64> {
         try state.withValue { state in
             state.calls += 1
-            if state.failing { throw OrderIDAllocationError("source down (test)") }
+            if state.failing { throw PedidoIDAllocationError("source down (test)") }
             defer { state.next += blockSize }
             return state.next..<state.next + blockSize
         }
@@ -125,7 +125,7 @@ final class MemoryOrderIDBlockSource: OrderIDBlockSource {
 }
 
 /// A router with just the solicitudes controller, over the given allocator and publisher.
-func solicitudesRouterApplication(allocator: any OrderIDAllocator, publisher: any OrderPublisher) -> some ApplicationProtocol {
+func solicitudesRouterApplication(allocator: any PedidoIDAllocator, publisher: any PedidoPublisher) -> some ApplicationProtocol {
     let router = Router(context: BasicRequestContext.self)
     let controller = SolicitudesController<BasicRequestContext>(allocator: allocator, publisher: publisher,
                                                                 logger: SolicitudesTestSupport.logger)

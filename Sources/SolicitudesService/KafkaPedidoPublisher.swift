@@ -12,7 +12,7 @@ import PedidosSupport
 /// so librdkafka itself gives up first; the deadline is a hard upper bound on top of that, enforced by the
 /// producer on a thread of its own (its deadline sweep, every 50 ms, and its retries after a fatal handle
 /// error both stop there), so a caller never waits much longer than ``deadline``.
-public struct KafkaOrderPublisher: OrderPublisher {
+public struct KafkaPedidoPublisher: PedidoPublisher {
     /// The producer records go through (a `Service` of the application, flushed on shutdown).
     public let producer: KafkaProducer
     /// Where `recibido` is (`PEDIDOS_TOPIC_PREFIX`).

@@ -2,7 +2,7 @@ import Logging
 import Metrics
 import Synchronization
 
-/// Hands out ids from blocks reserved through an ``OrderIDBlockSource``, in increasing order.
+/// Hands out ids from blocks reserved through an ``PedidoIDBlockSource``, in increasing order.
 ///
 /// Once half of the current block is used, the next block is reserved in the background, so at steady
 /// state ``nextID()`` never waits on the source (one PostgreSQL round trip per block, off the hot path).
@@ -14,7 +14,7 @@ import Synchronization
 ///
 /// The common case, an id from the current block, takes a lock and returns without suspending (no actor
 /// hop on every request); only a caller that finds both blocks used up awaits the reservation in flight.
-public final class BlockOrderIDAllocator<Source: OrderIDBlockSource>: OrderIDAllocator {
+public final class BlockPedidoIDAllocator<Source: PedidoIDBlockSource>: PedidoIDAllocator {
     /// Where blocks come from.
     public let source: Source
     private let logger: Logger
@@ -109,7 +109,7 @@ public final class BlockOrderIDAllocator<Source: OrderIDBlockSource>: OrderIDAll
         do {
             let block = try await source.nextBlock()
             guard !block.isEmpty, block.lowerBound > 0 else {
-                throw OrderIDAllocationError("the id source returned an unusable block \(block)")
+                throw PedidoIDAllocationError("the id source returned an unusable block \(block)")
             }
             state.withLock { state in
                 state.spare = block

@@ -7,7 +7,7 @@ import PedidosServiceKit
 /// ``ProblemDetails``. A body that is not JSON, or not an object, is `400`; fields of the wrong JSON type
 /// are `400` as well; missing fields, invalid values, `id`/`estado` (assigned by the service) and unknown
 /// fields are `422`.
-public struct OrderRequest: Sendable, Hashable {
+public struct PedidoRequest: Sendable, Hashable {
     /// The name, trimmed.
     public let nombre: String
     /// The price, exactly as written.
@@ -63,7 +63,7 @@ public struct OrderRequest: Sendable, Hashable {
         switch value(of: "nombre") {
         case nil: errors.append(.init(field: "nombre", message: "es obligatorio"))
         case .string(let text)?:
-            switch OrderFieldRules.nombre(text) {
+            switch PedidoFieldRules.nombre(text) {
             case .success(let trimmed): nombre = trimmed
             case .failure(let problem): errors.append(.init(field: "nombre", message: problem.message))
             }
@@ -84,7 +84,7 @@ public struct OrderRequest: Sendable, Hashable {
         switch value(of: "correo") {
         case nil: errors.append(.init(field: "correo", message: "es obligatorio"))
         case .string(let text)?:
-            if let problem = OrderFieldRules.correoProblem(text) {
+            if let problem = PedidoFieldRules.correoProblem(text) {
                 errors.append(.init(field: "correo", message: problem))
             } else {
                 correo = text

@@ -1,5 +1,5 @@
 /// Why an id block could not be reserved or used.
-public struct OrderIDAllocationError: Error, Sendable, CustomStringConvertible {
+public struct PedidoIDAllocationError: Error, Sendable, CustomStringConvertible {
     /// What went wrong.
     public let description: String
 

@@ -6,7 +6,7 @@ import PedidosPostgres
 /// `nextval` returns the first id of a block nobody else will get; the block size is read from
 /// `pg_sequences` in the same statement, so changing the sequence's increment never causes overlaps.
 /// One round trip per block: with blocks of 1000, PostgreSQL is touched once per 1000 orders.
-public struct PostgresOrderIDBlockSource: OrderIDBlockSource {
+public struct PostgresPedidoIDBlockSource: PedidoIDBlockSource {
     /// The sequence used by default.
     public static let defaultSequence = "order_id_blocks"
 
@@ -16,7 +16,7 @@ public struct PostgresOrderIDBlockSource: OrderIDBlockSource {
     public let sequence: String
 
     /// - Parameter sequence: a sequence whose increment is the block size (default `order_id_blocks`).
-    public init(pool: PostgresPool, sequence: String = PostgresOrderIDBlockSource.defaultSequence) {
+    public init(pool: PostgresPool, sequence: String = PostgresPedidoIDBlockSource.defaultSequence) {
         self.pool = pool
         self.sequence = sequence
     }
@@ -33,13 +33,13 @@ public struct PostgresOrderIDBlockSource: OrderIDBlockSource {
 
     public func nextBlock() async throws -> Range<Int64> {
         let rows = try await pool.query(Self.statement, [.string(sequence)])
-        guard let row = rows.first else { throw OrderIDAllocationError("nextval on \(sequence) returned no row") }
+        guard let row = rows.first else { throw PedidoIDAllocationError("nextval on \(sequence) returned no row") }
         let first = try row.int64("first")
         let size = try row.int64("size")
-        guard first > 0 else { throw OrderIDAllocationError("sequence \(sequence) returned a non-positive id \(first)") }
-        guard size > 0 else { throw OrderIDAllocationError("sequence \(sequence) has a non-positive increment \(size)") }
+        guard first > 0 else { throw PedidoIDAllocationError("sequence \(sequence) returned a non-positive id \(first)") }
+        guard size > 0 else { throw PedidoIDAllocationError("sequence \(sequence) has a non-positive increment \(size)") }
         let (end, overflow) = first.addingReportingOverflow(size)
-        guard !overflow else { throw OrderIDAllocationError("sequence \(sequence) is exhausted at \(first)") }
+        guard !overflow else { throw PedidoIDAllocationError("sequence \(sequence) is exhausted at \(first)") }
         return first..<end
     }
 }

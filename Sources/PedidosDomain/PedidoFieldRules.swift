@@ -2,7 +2,7 @@ import Foundation
 
 /// The rules for the text fields of a new order. Each check returns the Spanish message shown to the
 /// client, or `nil` when the value is acceptable.
-public enum OrderFieldRules {
+public enum PedidoFieldRules {
     /// Longest `nombre`, in characters, after trimming.
     public static let maximumNombreLength = 200
     /// Longest `correo`, in bytes (RFC 5321's path limit minus the angle brackets).
@@ -31,9 +31,9 @@ public enum OrderFieldRules {
             switch self {
             case .empty: return "no puede estar vacío"
             case .tooLong(let count):
-                return "tiene \(count) caracteres; el máximo es \(OrderFieldRules.maximumNombreLength)"
+                return "tiene \(count) caracteres; el máximo es \(PedidoFieldRules.maximumNombreLength)"
             case .controlCharacter(let scalar):
-                return "contiene un carácter de control (\(OrderFieldRules.codePoint(scalar))); no se permiten saltos de línea, tabuladores ni caracteres de control"
+                return "contiene un carácter de control (\(PedidoFieldRules.codePoint(scalar))); no se permiten saltos de línea, tabuladores ni caracteres de control"
             }
         }
     }

@@ -2,7 +2,7 @@ import PedidosDomain
 
 /// What the system recorded for one order: when it entered each state (epoch milliseconds, the Kafka
 /// record timestamps) and how many history rows exist per state.
-struct OrderTrace: Sendable {
+struct PedidoTrace: Sendable {
     /// Entry time per state, indexed by `Estado.ordinal`.
     var enteredMs: [Double?] = [nil, nil, nil, nil]
     /// History rows per state (more than one is a duplicate).
@@ -20,7 +20,7 @@ struct OrderTrace: Sendable {
 /// Reads back the recorded transitions of accepted orders from the system.
 protocol TraceSource: Sendable {
     /// Traces of those of `ids` that reached `finalizado` (all their states).
-    func finalized(among ids: [Int64]) async throws -> [Int64: OrderTrace]
+    func finalized(among ids: [Int64]) async throws -> [Int64: PedidoTrace]
     /// Traces of `ids`, whatever their state (orders with nothing recorded are absent).
-    func traces(of ids: [Int64]) async throws -> [Int64: OrderTrace]
+    func traces(of ids: [Int64]) async throws -> [Int64: PedidoTrace]
 }

@@ -3,7 +3,7 @@ import PedidosDomain
 
 /// The rows of a load-test dataset (`nombre,precio,correo` CSV, see `datasets/README.md`), each already
 /// rendered as the JSON body of a `POST /pedidos`.
-public struct OrderDataset: Sendable {
+public struct PedidoDataset: Sendable {
     /// One row: the recipient its mails must reach and the request body.
     public struct Row: Sendable {
         public let correo: String
