@@ -90,8 +90,8 @@ public struct MailOutboxWorker: Service {
         let stop = CancellationFlag()
         let signal = self.signal
         let logger = self.logger
-        // Stopping (graceful shutdown or cancellation) lets each lane finish the send in progress and
-        // record its outcome; only waits and pauses end early.
+        // A graceful shutdown lets each lane finish the send in progress and record its outcome; only waits
+        // and pauses end early. Cancellation also aborts the sends (SMTPClient honours it).
         await withTaskCancellationOrGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 for (index, client) in clients.enumerated() {
