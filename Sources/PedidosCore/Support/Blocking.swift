@@ -4,10 +4,10 @@ import Synchronization
 
 /// Runs a blocking C call off the cooperative thread pool and awaits it.
 ///
-/// With a `queue`, the call runs there (e.g. a connection's own serial queue). Without one it gets a
-/// thread of its own: GCD's global concurrent queues run only about one thread per core, so a few
-/// blocking calls (a commit, a metadata request with a timeout) would otherwise queue behind each
-/// other for seconds and starve everything else that uses them.
+/// With a `queue`, the call runs there (e.g. a connection's own serial queue). Without one it runs on
+/// ``BlockingThreadPool/shared``: GCD's global concurrent queues run only about one thread per core, so a
+/// few blocking calls (a commit, a metadata request with a timeout) would otherwise queue behind each
+/// other for seconds, and a thread per call would be unbounded.
 func runBlocking<T: Sendable>(
     on queue: DispatchQueue? = nil,
     _ body: @escaping @Sendable () throws -> T
@@ -16,12 +16,13 @@ func runBlocking<T: Sendable>(
         if let queue {
             queue.async { continuation.resume(with: Result { try body() }) }
         } else {
-            startThread { continuation.resume(with: Result { try body() }) }
+            BlockingThreadPool.shared.submit { continuation.resume(with: Result { try body() }) }
         }
     }
 }
 
-/// Starts a short-lived thread for a blocking job.
+/// Starts a thread for a long-lived loop or a rare lifecycle job (replacing, retiring or destroying a
+/// client) that may block longer than the calls ``BlockingThreadPool`` is sized for.
 func startThread(name: String = "pedidos-blocking", _ body: @escaping @Sendable () -> Void) {
     let thread = Thread(block: body)
     thread.name = name
