@@ -33,14 +33,14 @@ public final class KafkaAdmin: Sendable {
     @discardableResult
     public func ensureTopics(_ specs: [TopicSpec], timeout: Duration = .seconds(10)) async throws -> [String] {
         let client = self.client
-        let milliseconds = Int32(timeout.components.seconds * 1000)
+        let milliseconds = timeout.int32Milliseconds
         return try await runBlocking { try client.createTopics(specs, timeoutMilliseconds: milliseconds) }
     }
 
     /// Partition counts of the topics that exist, from a metadata request.
     public func partitionCounts(timeout: Duration = .seconds(5)) async throws -> [String: Int] {
         let client = self.client
-        let milliseconds = Int32(timeout.components.seconds * 1000)
+        let milliseconds = timeout.int32Milliseconds
         return try await runBlocking { try client.metadata(timeoutMilliseconds: milliseconds).topics }
     }
 }

@@ -49,12 +49,16 @@ public struct KafkaConfiguration: Sendable {
     /// a client is created.
     public static func parseProperties(_ text: String) throws -> [String: String] {
         var properties: [String: String] = [:]
+        var position = 0
         for pair in text.split(whereSeparator: { $0 == ";" || $0.isNewline }) {
             let trimmed = pair.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty else { continue }
+            position += 1
             guard let equals = trimmed.firstIndex(of: "="),
                   case let name = trimmed[..<equals].trimmingCharacters(in: .whitespaces), !name.isEmpty else {
-                throw KafkaError(kind: .configuration, message: "KAFKA_PROPERTIES: '\(trimmed)' is not name=value")
+                // The entry itself is not echoed: it may hold a secret (sasl.password=…) mistyped.
+                throw KafkaError(kind: .configuration,
+                                 message: "KAFKA_PROPERTIES: an entry is not name=value (entry \(position) of the list)")
             }
             properties[name] = String(trimmed[trimmed.index(after: equals)...])
         }

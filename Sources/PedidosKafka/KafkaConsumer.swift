@@ -277,7 +277,7 @@ public final class KafkaConsumer: Sendable {
     /// The offsets the group has committed for `partitions` (asks the coordinator).
     public func committedOffsets(_ partitions: [TopicPartition], timeout: Duration = .seconds(5)) async throws -> [TopicPartition: Int64] {
         let client = self.client
-        let milliseconds = Int32(timeout.components.seconds * 1000)
+        let milliseconds = timeout.int32Milliseconds
         return try await runBlocking { try client.committed(partitions, timeoutMilliseconds: milliseconds) }
     }
 
@@ -300,7 +300,7 @@ public final class KafkaConsumer: Sendable {
     /// Moves the fetch position of an assigned partition to `offset` (re-reading from there).
     public func seek(_ partition: TopicPartition, to offset: Int64, timeout: Duration = .seconds(5)) async throws {
         let client = self.client
-        let milliseconds = Int32(timeout.components.seconds * 1000)
+        let milliseconds = timeout.int32Milliseconds
         try await runBlocking { try client.seek(partition, offset: offset, timeoutMilliseconds: milliseconds) }
     }
 
@@ -324,7 +324,7 @@ public final class KafkaConsumer: Sendable {
     /// stored or fetched yet is measured from the group's committed offset.
     public func queryLag(timeout: Duration = .seconds(2)) async throws -> [TopicPartition: Int64] {
         let client = self.client
-        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = timeout.int32Milliseconds
         let assigned = assignment
         let (watermarks, committed) = try await runBlocking {
             let marks = try Dictionary(uniqueKeysWithValues: assigned.map {

@@ -137,7 +137,7 @@ public final class KafkaProducer: Service, Sendable {
     /// Asks the cluster for metadata: returns the number of brokers, or throws within `timeout`.
     public func checkConnection(timeout: Duration = .seconds(5)) async throws -> Int {
         let client = try currentGeneration().client
-        let milliseconds = Int32(timeout.nanoseconds / 1_000_000)
+        let milliseconds = timeout.int32Milliseconds
         return try await runBlocking { try client.metadata(timeoutMilliseconds: milliseconds).brokers }
     }
 
@@ -159,7 +159,7 @@ public final class KafkaProducer: Service, Sendable {
         }
         defer { deadlines.stop() }
         guard let generation else { return }
-        let milliseconds = Int32(timeout.nanoseconds / 1_000_000)
+        let milliseconds = timeout.int32Milliseconds
         _ = try? await runBlocking { generation.retire(flushTimeoutMilliseconds: milliseconds, reason: .closed) }
     }
 

@@ -28,6 +28,10 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public var connectTimeout: Duration
     /// How long a caller waits for a free connection before `PostgresError.Kind.poolTimeout` is thrown.
     public var acquireTimeout: Duration
+    /// The longest one statement may run: the server cancels it after this (`statement_timeout`), and the
+    /// pool's watchdog cancels it from the client shortly after in case the server did not. `nil` means
+    /// no limit. Default 30 s.
+    public var statementTimeout: Duration?
     /// `search_path` set on every new connection (for example `"tenant_a, public"`); `nil` keeps the server default.
     public var searchPath: String?
     /// `application_name` reported to the server (visible in `pg_stat_activity`).
@@ -45,6 +49,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         poolSize: Int = 4,
         connectTimeout: Duration = .seconds(5),
         acquireTimeout: Duration = .seconds(10),
+        statementTimeout: Duration? = .seconds(30),
         searchPath: String? = nil,
         applicationName: String = "pedidos",
         options: [String: String] = [:]
@@ -56,6 +61,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         self.database = database
         self.poolSize = poolSize
         self.connectTimeout = connectTimeout
+        self.statementTimeout = statementTimeout
         self.acquireTimeout = acquireTimeout
         self.searchPath = searchPath
         self.applicationName = applicationName
@@ -65,7 +71,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     /// Parses a `postgresql://user:password@host:port/database?key=value` URL (`postgres://` is accepted too).
     ///
     /// Recognised query keys: `pool_size`, `connect_timeout` (seconds), `acquire_timeout` (seconds),
-    /// `search_path` and `application_name`; any other key is passed to libpq as a connection keyword
+    /// `statement_timeout` (seconds; 0 for no limit), `search_path` and `application_name`; any other key is passed to libpq as a connection keyword
     /// (for example `sslmode=require`).
     /// - Throws: `PostgresError` of kind `.invalidConfiguration` when the URL cannot be used.
     public init(url: String) throws {
@@ -101,6 +107,11 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
                 }
                 let duration = Duration.milliseconds(Int64((seconds * 1000).rounded()))
                 if item.name == "connect_timeout" { connectTimeout = duration } else { acquireTimeout = duration }
+            case "statement_timeout":
+                guard let seconds = Double(value), seconds >= 0 else {
+                    throw PostgresError(.invalidConfiguration, "statement_timeout must be a number of seconds (0 for no limit), got '\(value)'")
+                }
+                statementTimeout = seconds == 0 ? nil : .milliseconds(Int64((seconds * 1000).rounded()))
             case "search_path":
                 searchPath = value
             case "application_name":
@@ -125,6 +136,12 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         let components = connectTimeout.components
         let seconds = Int(components.seconds) + (components.attoseconds > 0 ? 1 : 0)
         return max(2, seconds)
+    }
+
+    /// The session's `statement_timeout` setting, in milliseconds ("0" disables it).
+    var statementTimeoutSetting: String {
+        guard let statementTimeout else { return "0" }
+        return String(max(1, Int64((statementTimeout.seconds * 1000).rounded())))
     }
 
     /// The keyword/value pairs handed to `PQconnectdbParams`.

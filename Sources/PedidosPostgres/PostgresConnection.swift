@@ -47,7 +47,11 @@ final class PostgresConnection {
         PQfinish(handle)
     }
 
-    /// Opens a connection and prepares the session: UTC time zone, ISO dates and the configured `search_path`.
+    /// Cancels whatever this connection is running, from any thread (nil if libpq could not make one).
+    private(set) lazy var canceller: PostgresCanceller? = PostgresCanceller(connection: handle)
+
+    /// Opens a connection and prepares the session: UTC time zone, ISO dates, the configured `search_path` and
+    /// `statement_timeout`.
     /// Blocks for at most the configuration's connect timeout.
     /// - Throws: `PostgresError` of kind `.connectionFailed`.
     static func connect(configuration: PostgresConfiguration, logger: Logger) throws -> PostgresConnection {
@@ -74,9 +78,10 @@ final class PostgresConnection {
             _ = try connection.execute(
                 """
                 SELECT set_config('TimeZone', 'UTC', false), set_config('DateStyle', 'ISO, MDY', false),
-                       set_config('search_path', coalesce($1, current_setting('search_path')), false)
+                       set_config('search_path', coalesce($1, current_setting('search_path')), false),
+                       set_config('statement_timeout', $2, false)
                 """,
-                [configuration.searchPath.map(PostgresValue.string) ?? .null]
+                [configuration.searchPath.map(PostgresValue.string) ?? .null, .string(configuration.statementTimeoutSetting)]
             )
         } catch let error as PostgresError {
             throw PostgresError(.connectionFailed, "cannot prepare the session on \(configuration): \(error.message)",

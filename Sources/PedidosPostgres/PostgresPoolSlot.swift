@@ -33,6 +33,15 @@ final class PostgresPoolSlot: @unchecked Sendable {
     /// presumed dead too (the server probably restarted) and is replaced before its next standalone use.
     private let lossEpoch: LossEpoch
 
+    /// The statement running now, if any, with its deadline; read by ``PostgresStatementWatchdog``.
+    private let running = Mutex<Running?>(nil)
+
+    private struct Running: Sendable {
+        let canceller: PostgresCanceller
+        let deadline: ContinuousClock.Instant
+        var cancelled = false
+    }
+
     // Touched only on `queue`.
     private var connection: PostgresConnection?
     private var connectionEpoch: UInt64 = 0
@@ -44,7 +53,29 @@ final class PostgresPoolSlot: @unchecked Sendable {
         self.lossEpoch = lossEpoch
         self.logger = logger
         self.queue = DispatchQueue(label: "pedidos.postgres.connection.\(index)")
+        if configuration.statementTimeout != nil { PostgresStatementWatchdog.shared.watch(self) }
     }
+
+    /// Cancels the running statement if it has outlived the statement timeout plus a margin (the server
+    /// should have cancelled it at the timeout). Called by the watchdog's thread.
+    func cancelIfOverdue(now: ContinuousClock.Instant) {
+        let overdue = running.withLock { running -> PostgresCanceller? in
+            guard var current = running, !current.cancelled, current.deadline <= now else { return nil }
+            current.cancelled = true
+            running = current
+            return current.canceller
+        }
+        guard let overdue else { return }
+        logger.warning("postgres: cancelling a statement past its deadline", metadata: [
+            "slot": "\(index)", "statement_timeout": "\(configuration.statementTimeout.map { "\($0)" } ?? "none")",
+        ])
+        if let failure = overdue.cancel() {
+            logger.warning("postgres: the cancel request failed", metadata: ["slot": "\(index)", "error": "\(failure)"])
+        }
+    }
+
+    /// Client-side margin beyond the server's `statement_timeout` before the watchdog cancels.
+    private static let watchdogMargin: Duration = .seconds(2)
 
     /// Runs `work` on this slot's queue with a usable connection and returns its result.
     /// `work` also receives the connection's generation (which changes whenever the connection is replaced).
@@ -82,6 +113,10 @@ final class PostgresPoolSlot: @unchecked Sendable {
         }
 
         let result: T
+        if let timeout = configuration.statementTimeout, let canceller = connection.canceller {
+            running.withLock { $0 = Running(canceller: canceller, deadline: .now + timeout + Self.watchdogMargin) }
+        }
+        defer { running.withLock { $0 = nil } }
         do {
             result = try work(connection, generation)
         } catch {

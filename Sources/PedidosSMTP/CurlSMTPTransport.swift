@@ -49,11 +49,11 @@ final class CurlSMTPTransport: @unchecked Sendable {
         try set(CURLOPT_PROTOCOLS_STR, string: "smtp,smtps")
         try set(CURLOPT_NOSIGNAL, 1)  // no SIGALRM for timeouts: this runs on a background thread
         try set(CURLOPT_UPLOAD, 1)
-        try set(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout.curlMilliseconds))
-        try set(CURLOPT_TIMEOUT_MS, Int(configuration.totalTimeout.curlMilliseconds))
+        try set(CURLOPT_CONNECTTIMEOUT_MS, Int(configuration.connectTimeout.milliseconds))
+        try set(CURLOPT_TIMEOUT_MS, Int(configuration.totalTimeout.milliseconds))
         // Bounds each wait for a server reply, including the QUIT that curl_easy_cleanup sends, which
         // CURLOPT_TIMEOUT_MS does not cover (libcurl's default is 120 s).
-        try set(CURLOPT_SERVER_RESPONSE_TIMEOUT, Int((configuration.totalTimeout.curlMilliseconds + 999) / 1000))
+        try set(CURLOPT_SERVER_RESPONSE_TIMEOUT, Int((configuration.totalTimeout.milliseconds + 999) / 1000))
         try set(CURLOPT_TCP_KEEPALIVE, 1)
         switch configuration.tlsMode {
         case .none: try set(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
@@ -226,11 +226,3 @@ final class CurlSMTPTransport: @unchecked Sendable {
     }
 }
 
-extension Duration {
-    /// The duration in whole milliseconds (rounded up, so a tiny timeout never becomes 0 = infinite).
-    fileprivate var curlMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let ms = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        return attoseconds % 1_000_000_000_000_000 == 0 ? ms : ms + 1
-    }
-}

@@ -16,7 +16,7 @@ package func runBlocking<T: Sendable>(
         if let queue {
             queue.async { continuation.resume(with: Result { try body() }) }
         } else {
-            startThread { continuation.resume(with: Result { try body() }) }
+            BlockingThreadPool.shared.submit { continuation.resume(with: Result { try body() }) }
         }
     }
 }

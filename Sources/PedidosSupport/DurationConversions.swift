@@ -5,4 +5,15 @@ extension Duration {
 
     /// The duration in whole nanoseconds.
     package var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
+
+    /// The duration in whole milliseconds, rounded up: a timeout below one millisecond must not become 0,
+    /// which C APIs (librdkafka, libcurl) read as "no wait" or "no limit".
+    package var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let whole = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return attoseconds % 1_000_000_000_000_000 > 0 ? whole + 1 : whole
+    }
+
+    /// ``milliseconds`` for a C API that takes an `int` timeout (clamped to its range).
+    package var int32Milliseconds: Int32 { Int32(clamping: milliseconds) }
 }

@@ -31,6 +31,7 @@ public final class ProcessingStage: Service, Sendable {
     /// Consecutive failed publish batches (broker trouble), for the backoff.
     let publishFailures = Atomic<Int>(0)
     let metrics: StageMetrics
+    private let lastLag = Mutex<(at: ContinuousClock.Instant, lag: [TopicPartition: Int64])?>(nil)
 
     /// - Parameters:
     ///   - estado: the state this worker reads (every state but `finalizado`).
@@ -71,7 +72,15 @@ public final class ProcessingStage: Service, Sendable {
     public var pausedPartitions: Set<TopicPartition> { consumer.pausedPartitions }
 
     /// Unprocessed records per owned partition (asks the broker for the high watermarks).
-    public func lag() async throws -> [TopicPartition: Int64] { try await consumer.queryLag() }
+    /// Records left per owned partition, measured at most `maxAge` ago: `/asignacion` requests share the
+    /// last measurement (the lag reporter refreshes it every 2 s) instead of each asking the broker.
+    public func lag(maxAge: Duration = .milliseconds(500)) async throws -> [TopicPartition: Int64] {
+        let now = ContinuousClock.now
+        if let recent = lastLag.withLock({ $0 }), recent.at.duration(to: now) <= maxAge { return recent.lag }
+        let lag = try await consumer.queryLag()
+        lastLag.withLock { $0 = (ContinuousClock.now, lag) }
+        return lag
+    }
 
     public func run() async throws {
         logger.info("stage started", metadata: ["delay": "\(delay)", "group": "\(consumer.groupID)"])
@@ -229,7 +238,7 @@ public final class ProcessingStage: Service, Sendable {
 
     private func reportLag() async {
         while !Task.isCancelled {
-            if let lag = try? await consumer.queryLag() { metrics.report(lag: lag, paused: consumer.pausedPartitions) }
+            if let lag = try? await lag(maxAge: .zero) { metrics.report(lag: lag, paused: consumer.pausedPartitions) }
             try? await Task.sleep(for: .seconds(2))
         }
     }

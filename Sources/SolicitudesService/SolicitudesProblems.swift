@@ -27,7 +27,11 @@ public enum SolicitudesProblems {
 
     /// `400`: the body is not valid JSON. A repeated key names that field.
     public static func malformedJSON(_ failure: JSONParser.Failure) -> ProblemDetails {
-        let field = duplicatedKey(in: failure.message) ?? "cuerpo"
+        let field: String
+        switch failure.kind {
+        case .duplicateKey(let name): field = name
+        case .malformed: field = "cuerpo"
+        }
         return ProblemDetails(
             status: .badRequest, title: "JSON mal formado",
             detail: "El cuerpo no es un documento JSON válido: \(failure).",
@@ -78,13 +82,5 @@ public enum SolicitudesProblems {
     private static func fieldList(_ errors: [ProblemDetails.FieldError]) -> String {
         var seen = Set<String>()
         return errors.map(\.field).filter { seen.insert($0).inserted }.joined(separator: ", ")
-    }
-
-    /// The key named by ``JSONParser``'s duplicate-key failure (`el campo "x" aparece más de una vez`).
-    private static func duplicatedKey(in message: String) -> String? {
-        let prefix = "el campo \""
-        let suffix = "\" aparece más de una vez"
-        guard message.hasPrefix(prefix), message.hasSuffix(suffix) else { return nil }
-        return String(message.dropFirst(prefix.count).dropLast(suffix.count))
     }
 }

@@ -53,4 +53,21 @@ struct KafkaMockClusterTests {
         let error = #expect(throws: KafkaError.self) { _ = try KafkaProducer(configuration: mock, logger: KafkaTestSupport.logger) }
         #expect(error?.kind == .configuration)
     }
+
+    @Test("a rejected property never echoes its value, which may be a secret")
+    func secretsStayOutOfErrors() throws {
+        let secret = "s3cr3t-\(UInt32.random(in: 0...UInt32.max))"
+        let malformed = #expect(throws: KafkaError.self) {
+            _ = try KafkaConfiguration(environment: ["KAFKA_PROPERTIES": "linger.ms=0;sasl.password\(secret)"], clientID: "x")
+        }
+        #expect(malformed.map { !"\($0)".contains(secret) } == true)
+        #expect(malformed.map { "\($0)".contains("entry 2") } == true)
+
+        var mock = KafkaConfiguration(brokers: "", clientID: "x", properties: ["test.mock.num.brokers": "1"])
+        mock.properties["security.protocol"] = secret
+        let rejected = #expect(throws: KafkaError.self) { _ = try KafkaProducer(configuration: mock, logger: KafkaTestSupport.logger) }
+        #expect(rejected?.kind == .configuration)
+        #expect(rejected.map { !"\($0)".contains(secret) } == true)
+        #expect(rejected.map { "\($0)".contains("security.protocol") } == true)
+    }
 }

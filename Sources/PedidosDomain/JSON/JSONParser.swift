@@ -5,9 +5,25 @@
 public struct JSONParser {
     /// Why a document is not valid JSON, with the byte offset where parsing stopped.
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        /// What kind of defect stopped the parser, for callers that react to one in particular.
+        public enum Kind: Sendable, Equatable {
+            /// The same member name appears twice in one object; carries the name.
+            case duplicateKey(String)
+            /// Anything else: bad syntax, invalid UTF-8, too deep, truncated.
+            case malformed
+        }
+
+        public let kind: Kind
+        /// A Spanish explanation for the client.
         public let message: String
         public let offset: Int
         public var description: String { "\(message) (posición \(offset))" }
+
+        public init(kind: Kind = .malformed, message: String, offset: Int) {
+            self.kind = kind
+            self.message = message
+            self.offset = offset
+        }
     }
 
     private let bytes: [UInt8]
@@ -33,7 +49,9 @@ public struct JSONParser {
         self.maxDepth = maxDepth
     }
 
-    private func failure(_ message: String) -> Failure { Failure(message: message, offset: index) }
+    private func failure(_ message: String, kind: Failure.Kind = .malformed) -> Failure {
+        Failure(kind: kind, message: message, offset: index)
+    }
 
     private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
 
@@ -75,7 +93,7 @@ public struct JSONParser {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw failure("se esperaba el nombre de un campo entre comillas") }
             let key = try parseString()
-            guard seen.insert(key).inserted else { throw failure("el campo \"\(key)\" aparece más de una vez") }
+            guard seen.insert(key).inserted else { throw failure("el campo \"\(key)\" aparece más de una vez", kind: .duplicateKey(key)) }
             skipWhitespace()
             guard current == UInt8(ascii: ":") else { throw failure("se esperaba ':'") }
             index += 1

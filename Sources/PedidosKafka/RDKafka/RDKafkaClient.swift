@@ -3,7 +3,7 @@ import Foundation
 import PedidosSupport
 
 /// Owns one `rd_kafka_t` handle (producer or consumer) and is the only place that calls into it.
-/// The handle is destroyed in `deinit`, after which no callback can fire.
+/// The handle is destroyed after `deinit`, on a thread of its own; after that no callback can fire.
 ///
 /// `@unchecked Sendable`: librdkafka's handle API is thread-safe (produce, poll, pause, store offsets and
 /// queries may be called from any thread); the only non-thread-safe step, destruction, happens in
@@ -21,7 +21,8 @@ final class RDKafkaClient: @unchecked Sendable {
         var errorBuffer = [CChar](repeating: 0, count: 512)
         guard let handle = rd_kafka_new(kind == .producer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER,
                                          config.pointer, &errorBuffer, errorBuffer.count) else {
-            throw KafkaError(kind: .configuration, message: String(nulTerminated: errorBuffer))
+            throw KafkaError(kind: .configuration,
+                             message: RDKafkaConfig.redactingSecrets(of: properties, in: String(nulTerminated: errorBuffer)))
         }
         config.relinquish()
         self.handle = handle
@@ -33,8 +34,19 @@ final class RDKafkaClient: @unchecked Sendable {
         }
     }
 
+    /// `rd_kafka_destroy` joins librdkafka's threads and may block for a while, so it runs on a thread of
+    /// its own, never on the cooperative pool that may be releasing the last reference. The callbacks
+    /// stay alive until it returns: librdkafka may still call them while it shuts down.
     deinit {
-        rd_kafka_destroy(handle)
+        let doomed = DoomedHandle(handle: handle, callbacks: callbacks)
+        startThread(name: "kafka-destroy") { doomed.destroy() }
+    }
+
+    /// What a destroying thread needs; nothing else refers to the handle any more.
+    private struct DoomedHandle: @unchecked Sendable {
+        let handle: OpaquePointer
+        let callbacks: RDKafkaCallbacks
+        func destroy() { withExtendedLifetime(callbacks) { rd_kafka_destroy(handle) } }
     }
 
     // MARK: Producer
