@@ -97,13 +97,13 @@ public enum OpenAPIDocuments {
                 "examples": ["Macbook air M1"]
               },
               "precio": {
-                "type": "number", "minimum": 0, "exclusiveMaximum": 1000000000000,
+                "type": "number", "minimum": 0, "exclusiveMaximum": 1000000000000, "multipleOf": 0.0001,
                 "description": "Número JSON ≥ 0 y menor que 10^12, con a lo más 4 decimales significativos (los ceros finales no cuentan: `759.000` es válido) y a lo más 40 caracteres, sin signo `-` (tampoco `-0`). Se conserva exactamente como llegó.",
                 "examples": [759.000]
               },
               "correo": {
                 "type": "string", "minLength": 3, "maxLength": 254,
-                "pattern": "^[!#-'*+\\-/-9=?A-Z^-~]+(\\.[!#-'*+\\-/-9=?A-Z^-~]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$",
+                "pattern": "^[!#-'*+\\-/-9=?A-Z^-~]+(\\.[!#-'*+\\-/-9=?A-Z^-~]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.([A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?|[0-9][A-Za-z0-9-]{0,61}[A-Za-z-][A-Za-z0-9-]{0,61}[A-Za-z0-9]|[0-9]{1,62}[A-Za-z])$",
                 "description": "Dirección `local@dominio.tld` en ASCII imprimible: a lo más 254 caracteres (64 antes de `@`), sin espacios, comillas, `<>()[],;:\\`; dominio de al menos dos etiquetas de letras, dígitos y guiones, que no termina en una etiqueta solo numérica.",
                 "examples": ["correopersonal@correo.com"]
               }
@@ -117,7 +117,7 @@ public enum OpenAPIDocuments {
             "properties": {
               "id": { "type": "integer", "minimum": 1, "maximum": 9223372036854775807, "description": "Identificador único asignado por solicitudes." },
               "nombre": { "type": "string", "minLength": 1, "maxLength": 200 },
-              "precio": { "type": "number", "minimum": 0, "exclusiveMaximum": 1000000000000, "description": "Exactamente el número JSON que envió el cliente (p. ej. `759.000`)." },
+              "precio": { "type": "number", "minimum": 0, "exclusiveMaximum": 1000000000000, "multipleOf": 0.0001, "description": "Exactamente el número JSON que envió el cliente (p. ej. `759.000`)." },
               "correo": { "type": "string", "minLength": 3, "maxLength": 254 },
               "estado": { "$ref": "#/components/schemas/Estado" }
             },
@@ -413,6 +413,7 @@ public enum OpenAPIDocuments {
                 "type": "number",
                 "minimum": 0,
                 "exclusiveMaximum": 1000000000000,
+                "multipleOf": 0.0001,
                 "description": "Exactamente el número JSON que envió el cliente (p. ej. `759.000`)."
               },
               "correo": {
@@ -471,6 +472,7 @@ public enum OpenAPIDocuments {
                 "type": "number",
                 "minimum": 0,
                 "exclusiveMaximum": 1000000000000,
+                "multipleOf": 0.0001,
                 "description": "Exactamente el número JSON que envió el cliente (p. ej. `759.000`)."
               },
               "correo": {
