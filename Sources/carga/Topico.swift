@@ -70,7 +70,7 @@ struct Topico: AsyncParsableCommand {
             do {
                 try await reader.readToEnd { message in
                     guard let source = message.header(DeadLetterPublisher.Header.topic)?.stringValue else {
-                        throw ValidationError("offset \(message.offset): falta la cabecera \(DeadLetterPublisher.Header.topic)")
+                        throw TopicoError("offset \(message.offset): falta la cabecera \(DeadLetterPublisher.Header.topic)")
                     }
                     let headers = message.headers.filter { !DeadLetterPublisher.Header.all.contains($0.key) }
                     let original = KafkaMessage(topic: source, partition: message.partition, offset: message.offset, key: message.key,
@@ -79,7 +79,7 @@ struct Topico: AsyncParsableCommand {
                         _ = try PedidoMessage.decode(original, topics: PedidoTopics(prefix: prefix))
                     } catch {
                         guard descartarInvalidos else {
-                            throw ValidationError("particion \(message.partition) offset \(message.offset): sigue sin cumplir el contrato (\(error)); corrija el consumidor o use --descartar-invalidos")
+                            throw TopicoError("particion \(message.partition) offset \(message.offset): sigue sin cumplir el contrato (\(error)); corrija el consumidor o use --descartar-invalidos")
                         }
                         print("descartado: particion \(message.partition) offset \(message.offset): \(error)")
                         discarded += 1
@@ -102,6 +102,12 @@ struct Topico: AsyncParsableCommand {
             await producer.close()
         }
     }
+}
+
+/// A failure of `carga topico`, printed as is (without the usage text).
+struct TopicoError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Reads one topic from the start (or from its group's committed offsets) up to the high watermarks it
@@ -133,7 +139,7 @@ struct TopicReader {
             }
             group.addTask {
                 try await Task.sleep(for: timeout)
-                throw ValidationError("el grupo no asignó particiones de \(topic) a tiempo")
+                throw TopicoError("el grupo no asignó particiones de \(topic) a tiempo")
             }
             try await group.next()
             group.cancelAll()
@@ -158,7 +164,7 @@ struct TopicReader {
         guard !end.isEmpty else { return }
         let deadline = ContinuousClock.now + timeout
         for try await event in consumer.events {
-            guard ContinuousClock.now < deadline else { throw ValidationError("no se terminó de leer \(topic) a tiempo") }
+            guard ContinuousClock.now < deadline else { throw TopicoError("no se terminó de leer \(topic) a tiempo") }
             guard case .message(let message) = event, let stop = end[message.topicPartition],
                   message.offset >= next[message.topicPartition] ?? 0, message.offset < stop else { continue }
             try await handle(message)
