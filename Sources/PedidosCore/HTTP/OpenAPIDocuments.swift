@@ -103,7 +103,7 @@ public enum OpenAPIDocuments {
               },
               "correo": {
                 "type": "string", "minLength": 3, "maxLength": 254,
-                "pattern": "^[!#-'*+\\-/-9=?A-Z^-~]+(\\.[!#-'*+\\-/-9=?A-Z^-~]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.([A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?|[0-9][A-Za-z0-9-]{0,61}[A-Za-z-][A-Za-z0-9-]{0,61}[A-Za-z0-9]|[0-9]{1,62}[A-Za-z])$",
+                "pattern": "^[!#-'*+\\-/-9=?A-Z^-~]+(\\.[!#-'*+\\-/-9=?A-Z^-~]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\\.([A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?|[0-9][A-Za-z0-9-]{0,61}[A-Za-z]|[0-9][A-Za-z0-9-]{0,30}[A-Za-z-][A-Za-z0-9-]{0,29}[0-9])$",
                 "description": "Dirección `local@dominio.tld` en ASCII imprimible: a lo más 254 caracteres (64 antes de `@`), sin espacios, comillas, `<>()[],;:\\`; dominio de al menos dos etiquetas de letras, dígitos y guiones, que no termina en una etiqueta solo numérica.",
                 "examples": ["correopersonal@correo.com"]
               }
