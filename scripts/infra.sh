@@ -37,9 +37,21 @@ as_postgres() {
   if (( EUID == 0 )); then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# warn_ephemeral NAME PORT: a listening port inside the kernel's ephemeral range can be taken, while its
+# server is down, by a client reconnecting to it (TCP self-connect: source port = destination port), and
+# the server then cannot start again (seen with Tansu on 59092 after a kill: AddrInUse).
+warn_ephemeral() {
+  local low high
+  read -r low high < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || return 0
+  if (( $2 >= low && $2 <= high )); then
+    log "warning: $1 port $2 is inside the ephemeral range $low-$high: after a restart, a reconnecting client may hold it (prefer a port outside it, e.g. the defaults)"
+  fi
+}
+
 # --- Kafka (Tansu) ------------------------------------------------------------------------------
 kafka_up() {
   if [[ -n "$EXTERNAL_KAFKA" ]]; then log "kafka: using external brokers $EXTERNAL_KAFKA"; return; fi
+  warn_ephemeral kafka "$EMBEDDED_KAFKA_PORT"
   local dir="$RUN/kafka"; mkdir -p "$dir"
   if pid_alive "$dir/tansu.pid"; then log "kafka: already running"; return; fi
   [[ -x "$DEPS/bin/tansu" ]] || die "tansu not installed (run scripts/bootstrap.sh)"
