@@ -132,4 +132,40 @@ struct KafkaContractTests {
             #expect(counted == Double(expected.filter { entry in groups.contains { entry.hasPrefix($0 + " ") } }.count), "port \(port)")
         }
     }
+
+    @Test("scripts/dlq.sh reenviar publishes a dead letter again to its source topic, once, and the pipeline finishes it")
+    func replay() async throws {
+        let system = Self.system
+        try await system.ensureRunning()
+        let topics = PedidoTopics(prefix: system.prefix)
+        let id = Int64.random(in: 800_000_000_000...899_999_999_999)
+        let correo = "reenvio@\(system.prefix.dropLast())example.com"
+        // A dead letter whose cause has been fixed: a valid order as a consumer dead-lettered it.
+        let producer = try KafkaProducer(configuration: KafkaTestSupport.configuration(), logger: KafkaTestSupport.logger)
+        let pedido = Pedido(id: id, nombre: "Reenviado", precio: try Precio(literal: "12.50"), correo: correo, estado: .recibido)
+        let original = try PedidoMessage.record(for: pedido, enteredAt: Date(), topics: topics)
+        let letter = DeadLetterPublisher(producer: producer, topics: topics, group: "prueba", logger: KafkaTestSupport.logger)
+            .record(for: KafkaMessage(topic: original.topic, partition: 0, offset: 0, key: original.key, value: original.value,
+                                      headers: original.headers, timestampMilliseconds: nil),
+                    error: "versión de esquema «1» desconocida (simulado)")
+        try await producer.send(letter)
+        await producer.close()
+
+        let script = TestEnvironment.repositoryRoot.appendingPathComponent("scripts/dlq.sh").path
+        let environment = ["PEDIDOS_TOPIC_PREFIX": system.prefix, "PEDIDOS_BUILD": "debug", "PEDIDOS_SKIP_BUILD": "1",
+                           "KAFKA_BROKERS": try TestEnvironment.kafkaBrokers()]
+        // The other tests' poison records share this dead-letter topic: those are discarded, not replayed.
+        #expect(try spawnAndWait("/bin/bash", [script, "reenviar", "--descartar-invalidos"], environment: environment) == 0)
+        try await waitUntil("the replayed order finalizado", timeout: .seconds(60), poll: .milliseconds(100)) {
+            try await system.estado(of: id) == .finalizado
+        }
+        // Replayed once: a second run finds nothing new (the group pedidos-dlq-reenvio committed past it).
+        #expect(try spawnAndWait("/bin/bash", [script, "reenviar", "--descartar-invalidos"], environment: environment) == 0)
+        let recibido = try await Self.read([topics.topic(for: .recibido)], until: { messages in
+            messages.contains { $0.keyString == String(id) }
+        }, what: "the replayed record on recibido")
+        #expect(recibido.filter { $0.keyString == String(id) }.count == 1)
+        let replayed = try #require(recibido.first { $0.keyString == String(id) })
+        #expect(replayed.headers == original.headers, "no dlq-* headers on the replayed record")
+    }
 }
