@@ -37,9 +37,21 @@ as_postgres() {
   if (( EUID == 0 )); then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# warn_ephemeral NAME PORT: a listening port inside the kernel's ephemeral range can be taken, while its
+# server is down, by a client reconnecting to it (TCP self-connect: source port = destination port), and
+# the server then cannot start again (seen with Tansu on 59092 after a kill: AddrInUse).
+warn_ephemeral() {
+  local low high
+  read -r low high < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || return 0
+  if (( $2 >= low && $2 <= high )); then
+    log "warning: $1 port $2 is inside the ephemeral range $low-$high: after a restart, a reconnecting client may hold it (prefer a port outside it, e.g. the defaults)"
+  fi
+}
+
 # --- Kafka (Tansu) ------------------------------------------------------------------------------
 kafka_up() {
   if [[ -n "$EXTERNAL_KAFKA" ]]; then log "kafka: using external brokers $EXTERNAL_KAFKA"; return; fi
+  warn_ephemeral kafka "$EMBEDDED_KAFKA_PORT"
   local dir="$RUN/kafka"; mkdir -p "$dir"
   if pid_alive "$dir/tansu.pid"; then log "kafka: already running"; return; fi
   [[ -x "$DEPS/bin/tansu" ]] || die "tansu not installed (run scripts/bootstrap.sh)"
@@ -56,12 +68,34 @@ kafka_down() { stop_pidfile "$RUN/kafka/tansu.pid" 10; }
 kafka_kill() { [[ -f "$RUN/kafka/tansu.pid" ]] && kill -KILL "$(cat "$RUN/kafka/tansu.pid")" 2>/dev/null; rm -f "$RUN/kafka/tansu.pid"; }
 
 # --- PostgreSQL ---------------------------------------------------------------------------------
-PG_DIR="$RUN/postgres"
+# As root, PostgreSQL runs as the `postgres` user, which cannot enter a checkout under a directory only
+# root can enter (/root, `mktemp -d`). Its files (data, socket, log) then live in
+# $PEDIDOS_PG_STATE/pg-<hash of the .run path> (default /var/lib/pedidos: root's, mode 755), a directory
+# owned by postgres with mode 700, and .run/postgres is a symlink to it; nothing else is made reachable.
+# A .run/postgres that already is a real directory with a cluster in it keeps being used.
+pg_dir() {
+  local link="$RUN/postgres"
+  if (( EUID != 0 )) || [[ -f "$link/data/PG_VERSION" && ! -L "$link" ]]; then echo "$link"; return; fi
+  echo "${PEDIDOS_PG_STATE:-/var/lib/pedidos}/pg-$(printf '%s' "$RUN" | sha256sum | cut -c1-16)"
+}
+PG_DIR="$(pg_dir)"
+pg_prepare_dir() {
+  if [[ "$PG_DIR" == "$RUN/postgres" ]]; then
+    mkdir -p "$PG_DIR"
+    (( EUID == 0 )) && chown postgres:postgres "$PG_DIR"
+    return 0
+  fi
+  local parent; parent="$(dirname "$PG_DIR")"
+  [[ -d "$parent" ]] || install -d -m 755 "$parent"
+  install -d -m 700 -o postgres -g postgres "$PG_DIR"
+  # An empty leftover directory from before (initdb could not reach it) makes way for the link.
+  [[ -d "$RUN/postgres" && ! -L "$RUN/postgres" ]] && rm -rf "$RUN/postgres"
+  ln -sfn "$PG_DIR" "$RUN/postgres"
+}
 pg_up() {
   if [[ -n "$EXTERNAL_DB" ]]; then log "postgres: using external database"; return; fi
   local bin; bin="$(pg_bin)"
-  mkdir -p "$PG_DIR"
-  (( EUID == 0 )) && chown postgres:postgres "$PG_DIR"
+  pg_prepare_dir
   if [[ ! -f "$PG_DIR/data/PG_VERSION" ]]; then
     log "postgres: initdb (throwaway cluster in $PG_DIR/data)"
     as_postgres "$bin/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"$PG_DIR/initdb.log" 2>&1 \

@@ -5,10 +5,11 @@
 #                              stop what it started; exits non-zero on any failure.
 #   scripts/test.sh --filter X only tests matching X (swift test's --filter); fault tests included if they match.
 #
-# Tests run in three phases, each one test at a time (on 2 cores, parallel suites starved each other's
-# timing checks): first everything except the fault-injection suites (`…FaultTests`), then the fault
-# suites, which kill and restart shared services, then `scripts/carga.sh --corto` (a few hundred orders
-# from a real dataset through the whole system; fails if one is lost, duplicated or not mailed).
+# Tests run in phases, each one test at a time (on 2 cores, parallel suites starved each other's
+# timing checks): first everything except the fault-injection suites (`…FaultTests`), then the HTTP
+# contract (`scripts/contrato.sh`: schemathesis against both services with openapi/*.json), then the
+# fault suites, which kill and restart shared services, then `scripts/carga.sh --corto` (a few hundred
+# orders from a real dataset through the whole system; fails if one is lost, duplicated or not mailed).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PEDIDOS_ROOT"
@@ -64,9 +65,12 @@ if [[ -n "$filter" ]]; then
 else
   log "phase 1: all suites except fault injection"
   swift test --skip-build --skip 'FaultTests' --no-parallel || status=$?
-  log "phase 2: fault-injection suites, serially"
+  log "phase 2: first contact (a checkout only root can enter) and the HTTP contract (schemathesis against openapi/*.json)"
+  bash scripts/prueba-clon.sh || status=$?
+  PEDIDOS_BUILD=debug PEDIDOS_SKIP_BUILD=1 bash scripts/contrato.sh || status=$?
+  log "phase 3: fault-injection suites, serially"
   swift test --skip-build --filter 'FaultTests' --no-parallel || status=$?
-  log "phase 3: short load test on a real dataset (fails if an order is lost, duplicated or not mailed)"
+  log "phase 4: short load test on a real dataset (fails if an order is lost, duplicated or not mailed)"
   PEDIDOS_BUILD=debug PEDIDOS_SKIP_BUILD=1 bash scripts/carga.sh --corto || status=$?
 fi
 if (( status == 0 )); then log "all tests passed"; else log "tests FAILED (status $status)"; fi

@@ -16,13 +16,25 @@ bash scripts/infra.sh up
 source "$RUN/infra.env"
 
 if [[ -x scripts/services.sh ]]; then
+  # Returns once every service answers /ready: its dependencies respond and its consumers own their
+  # partitions (the consumer groups have settled), so an order posted right after is processed on time.
   bash scripts/services.sh start
 fi
+
+case "${KAFKA_PROFILE:-embedded}" in
+  embedded) profile_info="embedded (grupos: session.timeout.ms=6000, heartbeat 1000 ms, fetch.wait.max.ms=100; factor de replicación 1)" ;;
+  cluster) profile_info="cluster (grupos: session.timeout.ms=45000, heartbeat 3000 ms, fetch.wait.max.ms=500; factor de replicación 3, min.insync.replicas=2)" ;;
+  *) profile_info="$KAFKA_PROFILE (desconocido: los servicios no arrancan; use embedded o cluster)" ;;
+esac
+kafka_kind="Kafka (Tansu, memoria)"
+[[ "$KAFKA_BROKERS" != "127.0.0.1:$EMBEDDED_KAFKA_PORT" ]] && kafka_kind="Kafka (externo)"
 
 cat <<INFO
 
   pedidos está corriendo:
-    Kafka (Tansu, memoria)  $KAFKA_BROKERS
+    $(printf '%-23s' "$kafka_kind") $KAFKA_BROKERS
+    Perfil de Kafka         $profile_info
+                            (KAFKA_PROFILE; ver Sources/PedidosKafka/KafkaProfile.swift)
     PostgreSQL              $DATABASE_URL
     SMTP (desarrollo)       $SMTP_URL   (correos recibidos: ${SMTP_STORE:-servidor externo})
 INFO

@@ -50,6 +50,8 @@ public func buildNotificacionesApplication(
         let consumer = try KafkaConsumer(configuration: configuration.kafka, groupID: topics.notificationsGroup,
                                          topics: topics.all, logger: logger)
         let admin = try KafkaAdmin(configuration: configuration.kafka, logger: logger)
+        // Only for dead letters (records that are not valid orders).
+        let producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
         let clients = try (0..<configuration.smtpConnections).map { _ in
             try SMTPClient(configuration: configuration.smtp, logger: logger)
         }
@@ -61,6 +63,7 @@ public func buildNotificacionesApplication(
             consumer: consumer, topics: topics,
             store: PostgresTransitionStore(pool: pool, mailDomain: configuration.mailDomain),
             outboxSignal: signal, metrics: metrics,
+            deadLetters: DeadLetterPublisher(producer: producer, topics: topics, group: topics.notificationsGroup, logger: logger),
             settings: .init(maxBatchSize: configuration.recorderBatchSize,
                             bufferCapacity: max(2000, configuration.recorderBatchSize * 4),
                             pipelineDepth: configuration.recorderPipelineDepth),
@@ -76,9 +79,12 @@ public func buildNotificacionesApplication(
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: LogRequestsMiddleware(.debug))
+        router.add(middleware: ProblemMiddleware(openAPI: OpenAPIDocuments.notificaciones))
+        OpenAPIRoute.register(on: router, document: OpenAPIDocuments.notificaciones)
         OperationalRoutes<BasicRequestContext>(service: "notificaciones", checks: [
             (name: "postgresql", check: { try await pool.ping() }),
             (name: "kafka", check: { _ = try await admin.partitionCounts(timeout: .seconds(2)) }),
+            (name: "consumidor", check: { try ConsumerReadiness.check([consumer]) }),
         ]).register(on: router)
         PedidoController<BasicRequestContext>(repository: PostgresPedidoRepository(pool: pool))
             .addRoutes(to: router.group("pedidos"))
@@ -90,7 +96,7 @@ public func buildNotificacionesApplication(
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "notificaciones"),
-            services: [NotificacionesPoolService(pool: pool), topicGuard, worker, recorder, monitor],
+            services: [NotificacionesPoolService(pool: pool), topicGuard, producer, worker, recorder, monitor],
             logger: logger)
     } catch {
         await pool.close()

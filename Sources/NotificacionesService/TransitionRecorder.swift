@@ -15,9 +15,11 @@ import ServiceLifecycle
 ///   order, so they cannot deadlock); offsets are stored strictly in batch order, each batch only after
 ///   it and every batch before it committed, and at the latest when nothing more is waiting to be read.
 ///   Each commit that queued mails wakes the ``MailOutboxWorker`` at once.
-/// - **Poison messages**: a record that is not a valid order is logged with topic/partition/offset,
-///   counted (`notificaciones_undecodable_messages_total`) and skipped (its offset is stored with the
-///   batch), so it never blocks its partition. The same happens to a single order PostgreSQL rejects as
+/// - **Poison messages**: a record that is not a valid order (not JSON, not conforming to
+///   `kafka/pedido.schema.json`, an unknown major schema version) is logged with topic/partition/offset,
+///   counted (`notificaciones_undecodable_messages_total`) and sent to the dead-letter topic
+///   (``DeadLetterPublisher``); its offset is stored with the batch only after the dead letter was
+///   acknowledged, so it is never lost and never blocks its partition. A record PostgreSQL rejects to a single order PostgreSQL rejects as
 ///   invalid data (SQLSTATE class 22/23), found by retrying a rejected batch message by message.
 /// - **PostgreSQL unavailable**: the same batch is retried with capped exponential backoff until it
 ///   commits or the service stops; no offset is stored meanwhile (nothing is skipped).
@@ -56,14 +58,17 @@ public struct TransitionRecorder: Service {
     let outboxSignal: WakeSignal
     let metrics: NotificacionesMetrics
     let settings: Settings
+    let deadLetters: DeadLetterPublisher
     let logger: Logger
 
     /// - Parameters:
     ///   - consumer: a consumer subscribed to `topics.all` in group `topics.notificationsGroup`; the
     ///     recorder closes it when it stops.
     ///   - outboxSignal: raised after a commit that queued mails.
+    ///   - deadLetters: where records that are not valid orders go.
     public init(consumer: KafkaConsumer, topics: PedidoTopics, store: any TransitionStore, outboxSignal: WakeSignal,
-                metrics: NotificacionesMetrics, settings: Settings = Settings(), logger: Logger) {
+                metrics: NotificacionesMetrics, deadLetters: DeadLetterPublisher, settings: Settings = Settings(), logger: Logger) {
+        self.deadLetters = deadLetters
         self.consumer = consumer
         self.topics = topics
         self.store = store
@@ -190,6 +195,7 @@ public struct TransitionRecorder: Service {
                         to inFlight: inout [InFlightBatch], stop: CancellationFlag) async -> Bool {
         guard !batch.isEmpty else { return true }
         var transitions: [PedidoTransition] = []
+        var poisoned: [(message: KafkaMessage, error: String)] = []
         transitions.reserveCapacity(batch.count)
         for (message, decoded) in batch {
             metrics.consumed(topic: message.topic)
@@ -197,18 +203,26 @@ public struct TransitionRecorder: Service {
                 transitions.append(try decoded.get())
             } catch {
                 metrics.undecodable(topic: message.topic)
-                logger.error("recorder: skipping a record that is not a valid order", metadata: [
+                poisoned.append((message, "\(error)"))
+                logger.error("recorder: a record that is not a valid order goes to the dead-letter topic", metadata: [
                     "topic": "\(message.topic)", "partition": "\(message.partition)", "offset": "\(message.offset)",
                     "error": "\(error)",
                 ])
             }
         }
         var recording: Task<TransitionBatchOutcome?, Never>?
-        if !transitions.isEmpty {
-            metrics.batchSize.record(transitions.count)
+        if !transitions.isEmpty || !poisoned.isEmpty {
+            if !transitions.isEmpty { metrics.batchSize.record(transitions.count) }
             let recorder = self
             let outboxSignal = self.outboxSignal
+            let deadLetters = self.deadLetters
             recording = Task {
+                // Dead letters first: the batch's offsets are stored only once they are acknowledged
+                // (nil = the service stopped first: nothing of this batch is committed, it is re-read).
+                for (message, error) in poisoned {
+                    guard await deadLetters.publishRetrying(message, error: error, stopped: { stop.isTriggered }) else { return nil }
+                }
+                if transitions.isEmpty { return TransitionBatchOutcome() }
                 let outcome = await recorder.recordRetrying(transitions, stop: stop)
                 // The mails are in the outbox as soon as the transaction committed: wake the sender now,
                 // not when this batch's turn to store offsets comes.

@@ -3,7 +3,7 @@ import Foundation
 /// The rules for the text fields of a new order. Each check returns the Spanish message shown to the
 /// client, or `nil` when the value is acceptable.
 public enum PedidoFieldRules {
-    /// Longest `nombre`, in characters, after trimming.
+    /// Longest `nombre`, in Unicode scalars (JSON Schema's `maxLength` unit), as sent.
     public static let maximumNombreLength = 200
     /// Longest `correo`, in bytes (RFC 5321's path limit minus the angle brackets).
     public static let maximumCorreoLength = 254
@@ -19,7 +19,9 @@ public enum PedidoFieldRules {
         if let bad = raw.unicodeScalars.first(where: isForbiddenInText) { return .failure(.controlCharacter(bad)) }
         let trimmed = raw.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty { return .failure(.empty) }
-        if trimmed.count > maximumNombreLength { return .failure(.tooLong(trimmed.count)) }
+        // Counted as sent, in Unicode scalars, so that the limit is exactly the OpenAPI document's maxLength.
+        let length = raw.unicodeScalars.count
+        if length > maximumNombreLength { return .failure(.tooLong(length)) }
         return .success(trimmed)
     }
 

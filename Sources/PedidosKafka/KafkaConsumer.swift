@@ -31,6 +31,8 @@ public final class KafkaConsumer: Sendable {
         var generation = 0
         /// Whether this member ever got partitions (all brokers down before that is just start-up).
         var hasBeenAssigned = false
+        /// The group gave this member its assignment (possibly empty) and no rebalance is under way.
+        var settled = false
         /// All brokers were reported down: probe, and replace the handle once one answers.
         var brokersLost = false
         var nextProbe: ContinuousClock.Instant = .now
@@ -133,6 +135,7 @@ public final class KafkaConsumer: Sendable {
             let revoked = Array(state.assigned)
             state.generation = generation
             state.brokersLost = false
+            state.settled = false
             state.assigned = []
             state.paused = []
             state.stored = [:]
@@ -167,6 +170,7 @@ public final class KafkaConsumer: Sendable {
                 if !rebalance.isCooperative { state.assigned = [] ; state.paused = [] }
                 state.assigned.formUnion(partitions)
                 if !partitions.isEmpty { state.hasBeenAssigned = true }
+                state.settled = true
                 state.pendingEvents.append(.assigned(partitions))
             }
             logger.info("partitions assigned", metadata: ["partitions": "\(partitions.sorted())"])
@@ -176,6 +180,8 @@ public final class KafkaConsumer: Sendable {
             rebalance.release()
             state.withLock { state in
                 state.assigned.subtract(partitions)
+                // An eager rebalance takes everything away before handing out the new assignment.
+                if !rebalance.isCooperative { state.settled = false }
                 state.paused.subtract(partitions)
                 for partition in partitions { state.stored[partition] = nil }
                 state.pendingEvents.append(.revoked(partitions))
@@ -186,6 +192,7 @@ public final class KafkaConsumer: Sendable {
             rebalance.releaseAll()
             state.withLock { state in
                 let lost = Array(state.assigned)
+                state.settled = false
                 state.assigned = []
                 state.paused = []
                 state.stored = [:]
@@ -307,6 +314,11 @@ public final class KafkaConsumer: Sendable {
     /// Partitions currently assigned to this member.
     public var assignment: Set<TopicPartition> { state.withLock { $0.assigned } }
 
+    /// Whether the group has given this member its assignment (possibly empty, when there are more
+    /// members than partitions) and no rebalance is under way: records published now are fetched by the
+    /// group without waiting for a join. Readiness (`GET /ready`) of the consuming services.
+    public var isSettledInGroup: Bool { state.withLock { $0.settled } }
+
     /// Partitions currently paused by the application.
     public var pausedPartitions: Set<TopicPartition> { state.withLock { $0.paused } }
 
@@ -334,6 +346,16 @@ public final class KafkaConsumer: Sendable {
             return (marks, committed)
         }
         return lag(committed: committed) { watermarks[$0] }
+    }
+
+    /// Low and high watermarks of every assigned partition, asked of each partition's leader.
+    public func queryWatermarks(timeout: Duration = .seconds(2)) async throws -> [TopicPartition: (low: Int64, high: Int64)] {
+        let client = self.client
+        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let assigned = assignment
+        return try await runBlocking {
+            try Dictionary(uniqueKeysWithValues: assigned.map { ($0, try client.queryWatermarks($0, timeoutMilliseconds: milliseconds)) })
+        }
     }
 
     private func lag(committed: [TopicPartition: Int64] = [:],

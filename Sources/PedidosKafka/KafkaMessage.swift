@@ -79,6 +79,17 @@ public struct KafkaMessage: Sendable, Hashable {
     /// The record's timestamp in milliseconds since the epoch (`nil` when the record carries none).
     public let timestampMilliseconds: Int64?
 
+    public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [KafkaHeader],
+                timestampMilliseconds: Int64?) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.timestampMilliseconds = timestampMilliseconds
+    }
+
     public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
     public var timestamp: Date? { timestampMilliseconds.map { Date(timeIntervalSince1970: Double($0) / 1000) } }
     public var keyString: String? { key.flatMap { String(validating: $0, as: UTF8.self) } }

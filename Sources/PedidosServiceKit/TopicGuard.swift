@@ -15,7 +15,8 @@ public struct TopicGuard: Service {
     public init(configuration: KafkaConfiguration, topics: PedidoTopics, partitions: Int,
                 interval: Duration = .seconds(5), logger: Logger) throws {
         admin = try KafkaAdmin(configuration: configuration, logger: logger)
-        specs = topics.all.map {
+        // The state topics and the dead-letter topic (DeadLetterPublisher).
+        specs = (topics.all + [topics.deadLetter]).map {
             KafkaAdmin.TopicSpec(name: $0, partitions: partitions,
                                  replicationFactor: configuration.profile.replicationFactor,
                                  config: configuration.profile.topicConfig)

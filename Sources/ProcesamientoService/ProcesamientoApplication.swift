@@ -42,6 +42,7 @@ public func buildProcesamientoApplication(
     router.add(middleware: MetricsMiddleware())
     OperationalRoutes<BasicRequestContext>(service: "procesamiento", checks: [
         ("kafka", { _ = try await producer.checkConnection(timeout: .seconds(2)) }),
+        ("consumidores", { try ConsumerReadiness.check(stages.map(\.consumer)) }),
     ]).register(on: router)
     router.get("asignacion") { _, _ in
         var entries: [JSONValue] = []

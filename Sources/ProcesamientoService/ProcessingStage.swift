@@ -32,6 +32,8 @@ public final class ProcessingStage: Service, Sendable {
     let publishFailures = Atomic<Int>(0)
     let metrics: StageMetrics
     private let lastLag = Mutex<(at: ContinuousClock.Instant, lag: [TopicPartition: Int64])?>(nil)
+    /// Where records that cannot be processed go (published when they are due, before their offset is stored).
+    let deadLetters: DeadLetterPublisher
 
     /// - Parameters:
     ///   - estado: the state this worker reads (every state but `finalizado`).
@@ -62,6 +64,8 @@ public final class ProcessingStage: Service, Sendable {
                                      topics: [topics.topic(for: estado)], logger: logger)
         pending = PendingTransitions(capacityPerPartition: queueCapacityPerPartition, longWait: longWait)
         metrics = StageMetrics(estado: estado, topics: topics)
+        deadLetters = DeadLetterPublisher(producer: producer, topics: topics, group: topics.processingGroup(for: estado),
+                                          logger: logger)
         metrics.resumeLatencyEstimate.record(pending.resumeLatency.seconds)
     }
 
@@ -110,7 +114,7 @@ public final class ProcessingStage: Service, Sendable {
                     pedido = try PedidoMessage.decode(message, topics: topics)
                 } catch {
                     metrics.undecodable.increment()
-                    logger.error("skipping undecodable record", metadata: [
+                    logger.error("undecodable record; it goes to the dead-letter topic when due", metadata: [
                         "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)"])
                 }
                 if let timestamp = message.timestamp {
@@ -206,13 +210,25 @@ public final class ProcessingStage: Service, Sendable {
     }
 
     /// Publishes the next state of `entries` concurrently and returns how many of them, from the first
-    /// on, were acknowledged (undecodable entries count as done).
+    /// on, were acknowledged. An entry that cannot be processed (undecodable, or whose next state would
+    /// not conform to the schema) is done once its dead letter is acknowledged.
     private func publish(_ entries: [PendingTransitions.Entry]) async -> Int {
         let firedAt = Date()
         let results = await withTaskGroup(of: (Int, Bool).self) { group in
             for (index, entry) in entries.enumerated() {
+                let record: KafkaProducerRecord
+                do {
+                    guard let pedido = entry.pedido else {
+                        _ = try PedidoMessage.decode(entry.message, topics: topics)
+                        continue  // Unreachable: the entry has no order because it did not decode.
+                    }
+                    record = try PedidoMessage.record(for: pedido.with(estado: next), enteredAt: firedAt, topics: topics)
+                } catch {
+                    let (deadLetters, message) = (self.deadLetters, entry.message)
+                    group.addTask { (index, await deadLetters.publish(message, error: "\(error)")) }
+                    continue
+                }
                 guard let pedido = entry.pedido else { continue }
-                let record = PedidoMessage.record(for: pedido.with(estado: next), enteredAt: firedAt, topics: topics)
                 group.addTask {
                     do {
                         try await self.producer.send(record)

@@ -31,7 +31,7 @@ public struct KafkaPedidoPublisher: PedidoPublisher {
     }
 
     public func publish(_ pedido: Pedido, enteredAt: Date) async throws {
-        let record = PedidoMessage.record(for: pedido, enteredAt: enteredAt, topics: topics)
+        let record = try PedidoMessage.record(for: pedido, enteredAt: enteredAt, topics: topics)
         let started = ContinuousClock.now
         do {
             try await producer.send(record, deadline: started + deadline)

@@ -47,6 +47,8 @@ public func buildSolicitudesApplication(
 
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: MetricsMiddleware())
+    router.add(middleware: ProblemMiddleware(openAPI: OpenAPIDocuments.solicitudes))
+    OpenAPIRoute.register(on: router, document: OpenAPIDocuments.solicitudes)
     OperationalRoutes<BasicRequestContext>(service: "solicitudes", checks: [
         ("kafka", { _ = try await producer.checkConnection(timeout: .seconds(2)) }),
         ("postgresql", { try await pool.ping() }),

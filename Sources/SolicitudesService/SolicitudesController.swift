@@ -47,6 +47,11 @@ public struct SolicitudesController<Context: RequestContext>: Sendable {
             let pedido = order.pedido(id: id, estado: .recibido)
             do {
                 try await publisher.publish(pedido, enteredAt: Date())
+            } catch let violation as PedidoSchemaViolation {
+                // Validation let through an order the Kafka contract refuses: a bug, not the client's fault
+                // nor something a retry fixes. Nothing was published.
+                logger.error("order refused by the Kafka schema", metadata: ["id": "\(id)", "error": "\(violation)"])
+                throw SolicitudesProblems.contractViolation()
             } catch {
                 logger.error("order not acknowledged by the broker", metadata: ["id": "\(id)", "error": "\(error)"])
                 throw SolicitudesProblems.brokerUnavailable()

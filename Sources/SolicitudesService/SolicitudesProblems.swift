@@ -71,6 +71,13 @@ public enum SolicitudesProblems {
             headers: [.retryAfter: String(retryAfterSeconds)])
     }
 
+    /// `500`: the validated order does not conform to `kafka/pedido.schema.json` (a bug); nothing was published.
+    public static func contractViolation() -> ProblemDetails {
+        ProblemDetails(
+            status: .internalServerError, title: "Error interno",
+            detail: "El pedido no se pudo registrar por un error interno; no se publicó nada.")
+    }
+
     /// `503`: no order number could be assigned (the id store is unreachable).
     public static func idsUnavailable() -> ProblemDetails {
         ProblemDetails(

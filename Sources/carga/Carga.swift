@@ -8,7 +8,7 @@ import PedidosServiceKit
 struct Carga: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generador de carga para pedidos: envía pedidos de un dataset y verifica que todos terminen.",
-        subcommands: [Sostenido.self, Rafaga.self, Precargar.self])
+        subcommands: [Sostenido.self, Rafaga.self, Precargar.self, Topico.self])
 }
 
 /// Flags shared by both scenarios.

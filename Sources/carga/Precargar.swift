@@ -35,7 +35,7 @@ struct Precargar: AsyncParsableCommand {
                 group.addTask {
                     let pedido = Pedido(id: Int64(index + 1), nombre: "Relleno \(index)", precio: try Precio(literal: "759.000"),
                                         correo: "relleno\(index % 1000)@example.com", estado: .recibido)
-                    var record = PedidoMessage.record(for: pedido, enteredAt: Date(), topics: topics)
+                    var record = try PedidoMessage.record(for: pedido, enteredAt: Date(), topics: topics)
                     record.topic = topic
                     try await producer.send(record)
                 }

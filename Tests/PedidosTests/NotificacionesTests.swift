@@ -338,9 +338,14 @@ struct NotificacionesTests {
                 }
             }
             #expect(try await Support.get(client, "/health").status == .ok)
-            let ready = try await Support.get(client, "/ready")
-            #expect(ready.status == .ok)
-            #expect(try Support.json(ready)["listo"] == .bool(true))
+            // Ready once the consumer group assigned the partitions (until then 503, naming the group).
+            try await waitUntil("/ready once the consumer owns its partitions", timeout: .seconds(30), poll: .milliseconds(100)) {
+                let ready = try await Support.get(client, "/ready")
+                if ready.status == .serviceUnavailable, case .string(let text)? = try Support.json(ready)["dependencias"]?["consumidor"] {
+                    #expect(text.contains("esperando la asignación de particiones"))
+                }
+                return try ready.status == .ok && Support.json(ready)["listo"] == .bool(true)
+            }
         }
     }
 

@@ -29,6 +29,7 @@ struct SolicitudesFaultTests {
                     #expect(response.headers[.retryAfter] == "5")
                     #expect(response.headers[.contentType]?.hasPrefix("application/problem+json") == true)
                     #expect(elapsed < .seconds(5), "attempt \(attempt) took \(elapsed)")
+                    print("broker down: attempt \(attempt) answered \(response.status.code) in \(elapsed)")
                 }
             } catch {
                 try? TestEnvironment.infra("up", "kafka")
