@@ -3,6 +3,7 @@ import Logging
 import PedidosDomain
 import PedidosKafka
 import PedidosPostgres
+import PedidosServiceKit
 import PedidosSupport
 import ServiceLifecycle
 
@@ -220,7 +221,7 @@ public struct TransitionRecorder: Service {
                 // Dead letters first: the batch's offsets are stored only once they are acknowledged
                 // (nil = the service stopped first: nothing of this batch is committed, it is re-read).
                 for (message, error) in poisoned {
-                    guard await deadLetters.publishRetrying(message, error: error, stopped: { stop.isTriggered }) else { return nil }
+                    guard await deadLetters.publishRetrying(message, error: error, stopped: { stop.isCancelled }) else { return nil }
                 }
                 if transitions.isEmpty { return TransitionBatchOutcome() }
                 let outcome = await recorder.recordRetrying(transitions, stop: stop)

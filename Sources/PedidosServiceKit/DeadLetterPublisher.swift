@@ -1,4 +1,5 @@
 import Foundation
+import PedidosDomain
 import Logging
 import Metrics
 import PedidosKafka
@@ -58,7 +59,7 @@ public struct DeadLetterPublisher: Sendable {
         headers.append(KafkaHeader(key: Header.offset, value: String(message.offset)))
         headers.append(KafkaHeader(key: Header.error, value: reason))
         headers.append(KafkaHeader(key: Header.group, value: group))
-        headers.append(KafkaHeader(key: Header.time, value: NotificacionesTime.iso8601(Date())))
+        headers.append(KafkaHeader(key: Header.time, value: ISO8601Timestamp.format(Date())))
         return KafkaProducerRecord(topic: topic, key: message.key, value: message.value, headers: headers,
                                    timestamp: message.timestamp)
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import PedidosDomain
 import PedidosServiceKit
 
 /// `POST /pedidos`: validates a new order, gives it an id, publishes it to `recibido` and answers

@@ -1,4 +1,5 @@
 import Hummingbird
+import PedidosDomain
 
 /// Turns the errors Hummingbird itself throws (no route for the path, a body it could not read…) into
 /// Spanish `application/problem+json` documents, like every other error the services answer, instead of
