@@ -11,6 +11,8 @@ import ServiceLifecycle
 /// 3. ``MailOutboxWorker`` (sends the outbox over SMTP),
 /// 4. ``TransitionRecorder`` (Kafka → PostgreSQL),
 /// 5. ``NotificacionesMonitor`` (lag and pending-mail gauges),
+/// 6. ``OrderReconciler`` (re-drives stuck orders; `NOTIFICACIONES_RECONCILIADOR=0` leaves it out) and the
+///    producer it publishes with,
 ///
 /// plus the HTTP server: `GET /pedidos/:id`, `GET /pedidos/:id/historial`, `/health`, `/ready`, `/metrics`.
 /// On SIGTERM/SIGINT they stop in reverse order: the server, the monitor, the recorder (finishes its
@@ -51,7 +53,7 @@ public func buildNotificacionesApplication(
 
         let metrics = NotificacionesMetrics(topics: topics)
         let signal = OutboxWakeSignal()
-        let outbox = PostgresMailOutboxRepository(pool: pool)
+        let outbox = PostgresMailOutboxRepository(pool: pool, uncertainResends: configuration.uncertainMailResends)
         let recorder = TransitionRecorder(
             consumer: consumer, topics: topics,
             store: PostgresTransitionStore(pool: pool, mailDomain: configuration.mailDomain),
@@ -68,13 +70,26 @@ public func buildNotificacionesApplication(
         let monitor = NotificacionesMonitor(consumer: consumer, outbox: outbox, metrics: metrics,
                                             interval: configuration.metricsInterval, logger: logger)
 
+        var reconcilerServices: [any Service] = []
+        var checks: [(name: String, check: OperationalRoutes<BasicRequestContext>.ReadinessCheck)] = [
+            (name: "postgresql", check: { try await pool.ping() }),
+            (name: "kafka", check: { _ = try await admin.partitionCounts(timeout: .seconds(2)) }),
+        ]
+        if configuration.reconciler.enabled {
+            let producer = try KafkaProducer(configuration: configuration.kafka,
+                                             properties: ["message.timeout.ms": "4500", "linger.ms": "5"], logger: logger)
+            let reconciler = OrderReconciler(
+                finder: PostgresStuckOrderFinder(pool: pool, topicPrefix: topics.prefix), producer: producer,
+                topics: topics, settings: configuration.reconciler, logger: logger)
+            reconcilerServices = [producer, reconciler]
+            let status = reconciler.status
+            checks.append((name: "reconciliador", check: { try status.check() }))
+        }
+
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: LogRequestsMiddleware(.debug))
-        OperationalRoutes<BasicRequestContext>(service: "notificaciones", checks: [
-            (name: "postgresql", check: { try await pool.ping() }),
-            (name: "kafka", check: { _ = try await admin.partitionCounts(timeout: .seconds(2)) }),
-        ]).register(on: router)
+        OperationalRoutes<BasicRequestContext>(service: "notificaciones", checks: checks).register(on: router)
         PedidoController<BasicRequestContext>(repository: PostgresPedidoRepository(pool: pool))
             .addRoutes(to: router.group("pedidos"))
 
@@ -85,7 +100,8 @@ public func buildNotificacionesApplication(
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "notificaciones"),
-            services: [NotificacionesPoolService(pool: pool), topicGuard, worker, recorder, monitor],
+            // The reconciler stops first, then its producer flushes, ..., the pool closes last.
+            services: [NotificacionesPoolService(pool: pool), topicGuard, worker, recorder, monitor] + reconcilerServices,
             logger: logger)
     } catch {
         await pool.close()
