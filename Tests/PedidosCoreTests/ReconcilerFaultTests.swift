@@ -76,6 +76,18 @@ struct ReconcilerFaultTests {
             \(String(format: "%.1f", last.timeIntervalSince(brokerBack))) s after it
             """)
         await pool.close()
+        keepLogs("broker")
+    }
+
+    /// Copies the services' logs to `$RECONCILER_FAULT_LOGS/<name>-*.log` when that variable is set (the
+    /// service directory is removed when the tests end).
+    func keepLogs(_ name: String) {
+        guard let directory = TestEnvironment.value("RECONCILER_FAULT_LOGS") else { return }
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        for service in ["solicitudes", "procesamiento", "notificaciones"] {
+            let source = system.serviceDirectory.appendingPathComponent("\(service).log")
+            try? FileManager.default.copyItem(at: source, to: URL(fileURLWithPath: directory).appendingPathComponent("\(name)-\(service).log"))
+        }
     }
 
     @Test("an undecodable record on recibido for an accepted order: the reconciler re-drives it and it finalises")

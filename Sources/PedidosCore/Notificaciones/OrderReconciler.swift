@@ -14,8 +14,10 @@ import Synchronization
 /// - **One at a time**: a pass holds a PostgreSQL advisory lock (``PostgresStuckOrderFinder``); other
 ///   replicas skip theirs while it runs.
 /// - **Bounded**: at most `batchSize` orders per pass, published at most `ratePerSecond`, and an order
-///   re-driven is not re-driven again before its threshold (N + margin) passed once more, so a broker
-///   coming back after an outage gets a steady trickle, not everything at once.
+///   re-driven is not re-driven again before its threshold (N + margin) passed once more, then twice that,
+///   four times… (at most 5 min): while the pipeline is still coming back (consumer groups re-joining), a
+///   stuck order costs a few redundant records, not one per period, and a broker coming back after an
+///   outage gets a steady trickle, not everything at once.
 /// - **Observable**: ``ReconcilerMetrics``, one log line per re-drive batch, and ``status`` (in `/ready`).
 public struct OrderReconciler: Service {
     let finder: PostgresStuckOrderFinder
@@ -28,6 +30,8 @@ public struct OrderReconciler: Service {
     let logger: Logger
     /// Orders re-driven recently, and when: not re-driven again before their threshold passed.
     private let recent = RecentRedrives()
+    /// Longest wait between two re-drives of one order.
+    static let maximumBackoff = Duration.seconds(300)
 
     public init(finder: PostgresStuckOrderFinder, producer: KafkaProducer, topics: PedidoTopics,
                 settings: ReconcilerSettings, metrics: ReconcilerMetrics = ReconcilerMetrics(), logger: Logger) {
@@ -82,8 +86,10 @@ public struct OrderReconciler: Service {
                 let now = ContinuousClock.now
                 let window = maximumThreshold
                 let excluded = recent.state.withLock { recent -> Set<Int64> in
-                    recent = recent.filter { now - $0.value < window }
-                    return Set(recent.keys)
+                    // An order still stuck is re-driven (and its entry renewed) once its quiet period is over, so
+                    // an entry left alone for twice that belongs to an order that moved on.
+                    recent = recent.filter { now - $0.value.at < Self.quietPeriod(after: $0.value.count + 1, threshold: window) }
+                    return Set(recent.filter { now - $0.value.at < Self.quietPeriod(after: $0.value.count, threshold: window) }.keys)
                 }
                 let scan = try await pass.scan(thresholds: thresholds, limit: settings.batchSize, excluding: excluded)
                 metrics.stuck.record(scan.total)
@@ -104,6 +110,12 @@ public struct OrderReconciler: Service {
         }
         status.record(outcome)
         return outcome
+    }
+
+    /// How long an order is left alone after its `count`-th re-drive in a row: its threshold, doubled for
+    /// each further one, at most ``maximumBackoff``.
+    static func quietPeriod(after count: Int, threshold: Duration) -> Duration {
+        min(maximumBackoff, threshold * (1 << min(max(count - 1, 0), 8)))
     }
 
     private var thresholds: [Estado: Duration] {
@@ -152,7 +164,7 @@ public struct OrderReconciler: Service {
                     byState[order.pedido.estado, default: 0] += 1
                     metrics.redriven[order.pedido.estado]?.increment()
                     let now = clock.now
-                    recent.state.withLock { $0[order.pedido.id] = now }
+                    recent.state.withLock { $0[order.pedido.id] = (now, ($0[order.pedido.id]?.count ?? 0) + 1) }
                 }
             }
             nextTick = nextTick.advanced(by: .milliseconds(100))
@@ -198,5 +210,6 @@ public struct ReconcilerUnhealthy: Error, Sendable, CustomStringConvertible {
 
 /// Orders re-driven recently, and when (shared by the reconciler's copies).
 private final class RecentRedrives: Sendable {
-    let state = Mutex<[Int64: ContinuousClock.Instant]>([:])
+    /// When each order was last re-driven, and how many times in a row.
+    let state = Mutex<[Int64: (at: ContinuousClock.Instant, count: Int)]>([:])
 }
