@@ -44,6 +44,7 @@ struct ReconcilerFaultTests {
     func brokerRestartedEmpty() async throws {
         try await system.ensureRunning()
         let domain = domain("sin-memoria")
+        defer { keepLogs("broker") }
         let redrivenBefore = await redriven()
         let load = RetryingLoad(system: system, domain: domain, interval: .milliseconds(40))  // 25 orders/s
         try await waitUntil("a steady load", timeout: .seconds(30)) { load.acceptedCount >= 60 }
@@ -76,7 +77,48 @@ struct ReconcilerFaultTests {
             \(String(format: "%.1f", last.timeIntervalSince(brokerBack))) s after it
             """)
         await pool.close()
-        keepLogs("broker")
+    }
+
+    @Test("the state topics deleted by hand under a steady load: every order answered 202 finalises once, four mails each")
+    func topicsDeleted() async throws {
+        try await system.ensureRunning()
+        let domain = domain("sin-topicos")
+        defer { keepLogs("topicos") }
+        let redrivenBefore = await redriven()
+        let load = RetryingLoad(system: system, domain: domain, interval: .milliseconds(40))  // 25 orders/s
+        try await waitUntil("a steady load", timeout: .seconds(30)) { load.acceptedCount >= 60 }
+        let admin = try KafkaAdmin(configuration: KafkaTestSupport.configuration(clientID: "borrador"),
+                                   logger: NotificacionesTestSupport.logger)
+        let deleted: [String]
+        do {
+            deleted = try await admin.deleteTopics(PedidoTopics(prefix: system.prefix).all)
+        } catch {
+            _ = await load.stop()
+            throw error
+        }
+        let deletedAt = Date()
+        #expect(deleted.count == 4, "deleted \(deleted)")
+        let acceptedThen = load.acceptedCount
+        do {
+            try await waitUntil("orders accepted after the deletion", timeout: .seconds(90), poll: .milliseconds(100)) {
+                load.acceptedCount >= acceptedThen + 100
+            }
+        } catch {
+            _ = await load.stop()
+            throw error
+        }
+        let ids = await load.stop()
+        let checks = PipelineChecks(system: system, domain: domain)
+        try await checks.expectComplete(ids, timeout: .seconds(150))
+        let pool = try checks.pool()
+        let last = try #require(try await lastFinalized(domain: domain, acceptedBefore: deletedAt, pool: pool))
+        let redrivenNow = await redriven()
+        print("""
+            [reconciler-fault] topics deleted: \(ids.count) orders answered 202 (\(load.unavailableCount) 503s retried), \
+            \(Int(redrivenNow - redrivenBefore)) re-driven; last order accepted before the deletion finalised \
+            \(String(format: "%.1f", last.timeIntervalSince(deletedAt))) s after it
+            """)
+        await pool.close()
     }
 
     /// Copies the services' logs to `$RECONCILER_FAULT_LOGS/<name>-*.log` when that variable is set (the
