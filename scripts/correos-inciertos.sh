@@ -51,5 +51,5 @@ case "$cmd" in
             WHERE status = 'uncertain' AND $filter
             RETURNING order_id AS pedido, state AS estado, message_id"
     ;;
-  *) sed -n '2,12p' "$0"; exit 2 ;;
+  *) sed -n '2,11p' "$0"; exit 2 ;;
 esac
