@@ -10,6 +10,7 @@ import Logging
 /// |---|---|---|
 /// | `SOLICITUDES_PORT` | `8080` | HTTP port |
 /// | `SOLICITUDES_HOST` | `127.0.0.1` | address to bind (`0.0.0.0` in containers) |
+/// | `SOLICITUDES_REGISTRO_ESCRITURAS` | `2` | batched journal writes in flight at the same time (fewer: bigger batches, fewer commits) |
 /// | `SOLICITUDES_REGISTRO_ACEPTADOS` | `1` | `0` skips the journal of accepted orders (only to measure its cost: an order the broker forgets is then lost) |
 ///
 /// Every order is recorded in `accepted_orders` (``PostgresAcceptedOrderJournal``) as well as published,
@@ -47,7 +48,9 @@ public func buildSolicitudesApplication(
     let publisher = KafkaOrderPublisher(producer: producer, topics: topics)
     // Every accepted order is also recorded in PostgreSQL (group-committed, alongside the publication).
     let journal: PostgresAcceptedOrderJournal? = environment["SOLICITUDES_REGISTRO_ACEPTADOS"] == "0" ? nil
-        : PostgresAcceptedOrderJournal(pool: pool, topicPrefix: topics.prefix, logger: logger)
+        : PostgresAcceptedOrderJournal(pool: pool, topicPrefix: topics.prefix,
+                                       maxConcurrentWrites: try environment.positiveInteger("SOLICITUDES_REGISTRO_ESCRITURAS", default: 2),
+                                       logger: logger)
     if journal == nil { logger.warning("SOLICITUDES_REGISTRO_ACEPTADOS=0: accepted orders are not journaled; the reconciler cannot re-drive them") }
 
     let router = Router(context: BasicRequestContext.self)
