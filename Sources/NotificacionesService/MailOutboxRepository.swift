@@ -8,9 +8,9 @@ import PedidosDomain
 ///
 /// Statuses: `pending` → (claimed) → `sending` (``markSending(_:)``, committed just before the SMTP end of
 /// data) → `sent`, or back to `pending` (transient refusal), or `failed` (permanent refusal). A row still
-/// `sending` when its lease ends (its sender died, or lost PostgreSQL, after the end of data) is turned
-/// `uncertain` by the next claim and never sent again: no mail is ever sent twice, and at most that one
-/// mail may be missing.
+/// `sending` when its lease ends (its sender died, or lost PostgreSQL, after the end of data) is made due
+/// again by the next claim — sent once more with the same Message-ID — up to the repository's limit of
+/// re-sends, and turned `uncertain` after that (never sent again: at most that one mail may be missing).
 public protocol MailOutboxRepository: Sendable {
     /// Claims up to `limit` pending rows whose next attempt is due, oldest first, for `lease`.
     func claimDue(limit: Int, lease: Duration) async throws -> [OutboxMail]
@@ -23,8 +23,9 @@ public protocol MailOutboxRepository: Sendable {
     /// `false`); when it throws, nothing is.
     func markSending(_ key: OutboxMail.Key, recordingSent accepted: [OutboxMail.Accepted]) async throws -> Bool
 
-    /// The connection broke after the end of data, before the server's answer: `sending` → `uncertain`.
-    func markUncertain(_ key: OutboxMail.Key, error: String) async throws
+    /// The connection broke after the end of data, before the server's answer: `sending` → `pending` again
+    /// (due `after` from now, same Message-ID) within the repository's limit of re-sends, else `uncertain`.
+    func markUncertain(_ key: OutboxMail.Key, error: String, after: Duration) async throws
 
     /// The SMTP server accepted these mails: status `sent`, `sent_at` (each its own), one more attempt; one
     /// statement for all of them. Rows no longer `pending` or `sending` (e.g. turned `uncertain` after

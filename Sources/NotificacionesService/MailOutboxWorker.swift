@@ -30,10 +30,10 @@ import Synchronization
 ///   (with the lane's next round trip, at the latest when its batch ends). A failure before the end of
 ///   data, or an error reply to it, leaves the mail undelivered: it is retried or failed as usual. A
 ///   connection that breaks after the end of data, or a process that dies between the `sending` commit
-///   and the `sent` one, leaves the row `sending`: the next claim after its lease turns it `uncertain` and
-///   it is not sent again. So no mail is ever delivered twice, and only a crash in that window can lose
-///   one (it then shows as `incierto` in /historial and in the metrics; per lane, at most the mail in
-///   flight and the one accepted just before it).
+///   and the `sent` one, leaves the row `sending`: the next claim after its lease sends it again with the
+///   same Message-ID (``PostgresMailOutboxRepository/uncertainResends`` times at most, then `uncertain`;
+///   with 0 re-sends, the strict mode, no mail is ever delivered twice and only a crash in that window can
+///   lose one, shown as `incierto` in /historial and in the metrics).
 /// - **Graceful shutdown**: every lane finishes the send in progress and marks it, gives the rest of its
 ///   claim back (due at once for the next instance), and returns. Sends are never cancelled by it.
 public struct MailOutboxWorker: Service {
@@ -234,12 +234,13 @@ public struct MailOutboxWorker: Service {
             }
             if let failure, failure.mayHaveBeenDelivered {
                 metrics.mailsUncertain.increment()
-                logger.error("mail worker: the connection broke after the end of data; the server may or may not have the mail, so it is not sent again", metadata: [
+                let delay = TransitionRecorder.backoff(attempt: mail.attempts + 1, initial: settings.baseBackoff,
+                                                       maximum: settings.maxBackoff)
+                logger.error("mail worker: the connection broke after the end of data; the server may or may not have the mail (sent again with the same Message-ID within the re-send limit)", metadata: [
                     "mail": "\(mail.key)", "message_id": "\(mail.messageID)", "error": "\(failure)",
                 ])
-                await markUncertain(mail.key, error: "\(failure)", stop: stop, logger: logger)
-                return TransitionRecorder.backoff(attempt: mail.attempts + 1, initial: settings.baseBackoff,
-                                                  maximum: settings.maxBackoff)
+                await markUncertain(mail.key, error: "\(failure)", after: delay, stop: stop, logger: logger)
+                return delay
             }
             // Not delivered (failed before the end of data, or refused): the row may already be `sending`
             // (its commit started with the transfer); marking it retried or failed puts it back in order.
@@ -282,9 +283,10 @@ public struct MailOutboxWorker: Service {
 
     /// Marks a mail uncertain, retrying while PostgreSQL is unavailable (else the next claim does it once
     /// the lease is over).
-    private func markUncertain(_ key: OutboxMail.Key, error: String, stop: CancellationFlag, logger: Logger) async {
+    private func markUncertain(_ key: OutboxMail.Key, error: String, after: Duration, stop: CancellationFlag,
+                               logger: Logger) async {
         await retryingMark(key.description, what: "uncertain", stop: stop, logger: logger) {
-            try await outbox.markUncertain(key, error: error)
+            try await outbox.markUncertain(key, error: error, after: after)
         }
     }
 

@@ -16,6 +16,8 @@ import ServiceLifecycle
 /// 3. ``MailOutboxWorker`` (sends the outbox over SMTP),
 /// 4. ``TransitionRecorder`` (Kafka → PostgreSQL),
 /// 5. ``NotificacionesMonitor`` (lag and pending-mail gauges),
+/// 6. ``OrderReconciler`` (re-drives stuck orders; `NOTIFICACIONES_RECONCILIADOR=0` leaves it out) and the
+///    producer it publishes with,
 ///
 /// plus the HTTP server: `GET /pedidos/:id`, `GET /pedidos/:id/historial`, `/health`, `/ready`, `/metrics`.
 /// On SIGTERM/SIGINT they stop in reverse order: the server, the monitor, the recorder (finishes its
@@ -50,15 +52,16 @@ public func buildNotificacionesApplication(
         let consumer = try KafkaConsumer(configuration: configuration.kafka, groupID: topics.notificationsGroup,
                                          topics: topics.all, logger: logger)
         let admin = try KafkaAdmin(configuration: configuration.kafka, logger: logger)
-        // Only for dead letters (records that are not valid orders).
-        let producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
+        // For dead letters (records that are not valid orders) and the reconciler's re-published states.
+        let producer = try KafkaProducer(configuration: configuration.kafka,
+                                         properties: ["message.timeout.ms": "4500", "linger.ms": "5"], logger: logger)
         let clients = try (0..<configuration.smtpConnections).map { _ in
             try SMTPClient(configuration: configuration.smtp, logger: logger)
         }
 
         let metrics = NotificacionesMetrics(topics: topics)
         let signal = WakeSignal()
-        let outbox = PostgresMailOutboxRepository(pool: pool)
+        let outbox = PostgresMailOutboxRepository(pool: pool, uncertainResends: configuration.uncertainMailResends)
         let recorder = TransitionRecorder(
             consumer: consumer, topics: topics,
             store: PostgresTransitionStore(pool: pool, mailDomain: configuration.mailDomain),
@@ -76,16 +79,27 @@ public func buildNotificacionesApplication(
         let monitor = NotificacionesMonitor(consumer: consumer, outbox: outbox, metrics: metrics,
                                             interval: configuration.metricsInterval, logger: logger)
 
+        var reconcilerServices: [any Service] = []
+        var checks: [(name: String, check: OperationalRoutes<BasicRequestContext>.ReadinessCheck)] = [
+            (name: "postgresql", check: { try await pool.ping() }),
+            (name: "kafka", check: { _ = try await admin.partitionCounts(timeout: .seconds(2)) }),
+            (name: "consumidor", check: { try ConsumerReadiness.check([consumer]) }),
+        ]
+        if configuration.reconciler.enabled {
+            let reconciler = OrderReconciler(
+                finder: PostgresStuckOrderFinder(pool: pool, topicPrefix: topics.prefix), producer: producer,
+                topics: topics, settings: configuration.reconciler, logger: logger)
+            reconcilerServices = [reconciler]
+            let status = reconciler.status
+            checks.append((name: "reconciliador", check: { try status.check() }))
+        }
+
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: ProblemMiddleware(openAPI: OpenAPIDocuments.notificaciones))
         OpenAPIRoute.register(on: router, document: OpenAPIDocuments.notificaciones)
-        OperationalRoutes<BasicRequestContext>(service: "notificaciones", checks: [
-            (name: "postgresql", check: { try await pool.ping() }),
-            (name: "kafka", check: { _ = try await admin.partitionCounts(timeout: .seconds(2)) }),
-            (name: "consumidor", check: { try ConsumerReadiness.check([consumer]) }),
-        ]).register(on: router)
+        OperationalRoutes<BasicRequestContext>(service: "notificaciones", checks: checks).register(on: router)
         PedidoController<BasicRequestContext>(repository: PostgresPedidoRepository(pool: pool))
             .addRoutes(to: router.group("pedidos"))
 
@@ -96,7 +110,8 @@ public func buildNotificacionesApplication(
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "notificaciones"),
-            services: [NotificacionesPoolService(pool: pool), topicGuard, producer, worker, recorder, monitor],
+            // Shutdown runs in reverse: the reconciler stops first, ..., the producer flushes, the pool closes last.
+            services: [NotificacionesPoolService(pool: pool), topicGuard, producer, worker, recorder, monitor] + reconcilerServices,
             logger: logger)
     } catch {
         await pool.close()

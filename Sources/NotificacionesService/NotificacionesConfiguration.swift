@@ -19,6 +19,8 @@ import PedidosServiceKit
 /// | `NOTIFICACIONES_OUTBOX_POLL` | `1s` | fallback poll of the outbox when nobody signalled new rows |
 /// | `NOTIFICACIONES_MAIL_MAX_BACKOFF` | `5s` | longest wait before a transiently failed mail is retried |
 /// | `NOTIFICACIONES_METRICS_INTERVAL` | `5s` | refresh period of the consumer-lag and pending-mail gauges |
+/// | `NOTIFICACIONES_CORREO_REENVIOS` | `2` | times a mail whose hand-over was interrupted after the end of data is sent again (same Message-ID); `0`: never (it stays `uncertain`) |
+/// | `NOTIFICACIONES_RECONCILIADOR*` | | see ``ReconcilerSettings`` |
 ///
 /// Plus the shared ones read through ``ServiceEnvironment`` (`KAFKA_*`, `DATABASE_URL`, `MIGRATIONS_DIR`,
 /// `PEDIDOS_TOPIC_PREFIX`, `LOG_LEVEL`) and `SMTP_*` (see ``SMTPConfiguration/fromEnvironment(_:)``).
@@ -53,6 +55,10 @@ public struct NotificacionesConfiguration: Sendable {
     public var mailMaxBackoff: Duration
     /// Refresh period of the gauges.
     public var metricsInterval: Duration
+    /// Times an interrupted hand-over is sent again with the same Message-ID (0: never; see migration 003).
+    public var uncertainMailResends: Int
+    /// The reconciler's schedule and bounds.
+    public var reconciler: ReconcilerSettings
 
     /// Reads and validates the configuration.
     /// - Throws: ``ConfigurationError`` naming the variable, `SMTPError` or `PostgresError` for unusable values.
@@ -83,6 +89,15 @@ public struct NotificacionesConfiguration: Sendable {
         outboxPollInterval = try environment.duration("NOTIFICACIONES_OUTBOX_POLL", default: .seconds(1))
         mailMaxBackoff = try environment.duration("NOTIFICACIONES_MAIL_MAX_BACKOFF", default: .seconds(5))
         metricsInterval = try environment.duration("NOTIFICACIONES_METRICS_INTERVAL", default: .seconds(5))
+        if let text = environment["NOTIFICACIONES_CORREO_REENVIOS"] {
+            guard let value = Int(text), value >= 0 else {
+                throw ConfigurationError("NOTIFICACIONES_CORREO_REENVIOS=\(text) is not a non-negative integer")
+            }
+            uncertainMailResends = value
+        } else {
+            uncertainMailResends = PostgresMailOutboxRepository.defaultUncertainResends
+        }
+        reconciler = try ReconcilerSettings(environment: environment)
     }
 
     /// The domain of the sender address (`SMTP_FROM`), used on the right of every Message-ID.

@@ -19,7 +19,7 @@ import Synchronization
 /// | `notificaciones_mails_sent_total` | counter | |
 /// | `notificaciones_mails_failed_total` | counter (permanent failures) | |
 /// | `notificaciones_mail_retries_total` | counter (transient failures) | |
-/// | `notificaciones_mails_uncertain_total` | counter (connection broke after the end of data; not resent) | |
+/// | `notificaciones_mails_uncertain_total` | counter (connection broke after the end of data; re-sent with the same Message-ID within `NOTIFICACIONES_CORREO_REENVIOS`) | |
 /// | `notificaciones_mails_pending` | gauge | |
 /// | `notificaciones_smtp_send_duration_seconds` | timer | `result` (`ok`, `error`) |
 public final class NotificacionesMetrics: Sendable {

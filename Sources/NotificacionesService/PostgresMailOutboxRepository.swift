@@ -7,12 +7,26 @@ import PedidosPostgres
 /// The claim is one statement: `SELECT … FOR UPDATE SKIP LOCKED` picks due rows no concurrent claimer is
 /// taking, and the same statement pushes their `next_attempt_at` past the lease, so later claims (here or
 /// in another replica) skip them too without holding a transaction open during the SMTP conversation.
-/// The same statement turns rows left `sending` past their lease into `uncertain`.
+/// The same statement deals with rows left `sending` past their lease (their sender died between the
+/// `sending` commit and the server's answer): they are made due again, same Message-ID, while they have
+/// been re-sent fewer than `uncertainResends` times, and become `uncertain` after that.
+///
+/// Why re-send by default: the customer waiting for "su pedido fue entregado" is better served by a
+/// possible second copy — same Message-ID, which mail clients and many servers collapse into one — than
+/// by no mail at all. `uncertainResends = 0` keeps the strict "never twice" behaviour instead.
 public struct PostgresMailOutboxRepository: MailOutboxRepository {
     let pool: PostgresPool
+    /// Times an interrupted hand-over is sent again (the `resends` column counts them).
+    public let uncertainResends: Int
 
-    public init(pool: PostgresPool) {
+    /// Default of `uncertainResends` (and of `NOTIFICACIONES_CORREO_REENVIOS`).
+    public static let defaultUncertainResends = 2
+
+    /// - Parameter uncertainResends: times a mail whose hand-over was interrupted after the end of data is
+    ///   sent again with the same Message-ID before it is left `uncertain` (0: never re-sent).
+    public init(pool: PostgresPool, uncertainResends: Int = PostgresMailOutboxRepository.defaultUncertainResends) {
         self.pool = pool
+        self.uncertainResends = max(0, uncertainResends)
     }
 
     public func claimDue(limit: Int, lease: Duration) async throws -> [OutboxMail] {
@@ -20,7 +34,9 @@ public struct PostgresMailOutboxRepository: MailOutboxRepository {
             """
             WITH abandoned AS (
                 UPDATE email_outbox
-                SET status = 'uncertain',
+                SET status = CASE WHEN resends < $3 THEN 'pending' ELSE 'uncertain' END,
+                    resends = CASE WHEN resends < $3 THEN resends + 1 ELSE resends END,
+                    next_attempt_at = now(),
                     last_error = 'the sender stopped between the end of data and the server''s answer'
                 WHERE status = 'sending' AND next_attempt_at <= now()
             ),
@@ -37,7 +53,7 @@ public struct PostgresMailOutboxRepository: MailOutboxRepository {
             WHERE o.order_id = due.order_id AND o.state = due.state
             RETURNING o.order_id, o.state, o.recipient, o.subject, o.body, o.message_id, o.attempts
             """,
-            [.int(limit), .double(Self.milliseconds(lease))])
+            [.int(limit), .double(Self.milliseconds(lease)), .int(uncertainResends)])
         return try rows.map { row in
             let state = try row.string("state")
             guard let estado = Estado(rawValue: state) else {
@@ -116,13 +132,20 @@ public struct PostgresMailOutboxRepository: MailOutboxRepository {
         WHERE order_id = $1 AND state = $2 AND status = 'pending' AND next_attempt_at > now()
         """
 
-    public func markUncertain(_ key: OutboxMail.Key, error: String) async throws {
+    /// `sending` → `pending` (due `after` from now, one more re-send) while the mail was re-sent fewer than
+    /// `uncertainResends` times, else `uncertain`.
+    public func markUncertain(_ key: OutboxMail.Key, error: String, after: Duration) async throws {
         try await pool.execute(
             """
-            UPDATE email_outbox SET status = 'uncertain', attempts = attempts + 1, last_error = $3
+            UPDATE email_outbox
+            SET status = CASE WHEN resends < $4 THEN 'pending' ELSE 'uncertain' END,
+                resends = CASE WHEN resends < $4 THEN resends + 1 ELSE resends END,
+                next_attempt_at = now() + $5 * interval '1 millisecond',
+                attempts = attempts + 1, last_error = $3
             WHERE order_id = $1 AND state = $2 AND status = 'sending'
             """,
-            [.int64(key.orderID), .string(key.estado.rawValue), .string(Self.sanitized(error))])
+            [.int64(key.orderID), .string(key.estado.rawValue), .string(Self.sanitized(error)), .int(uncertainResends),
+             .double(Self.milliseconds(after))])
     }
 
     public func release(_ keys: [OutboxMail.Key], after: Duration) async throws {

@@ -37,6 +37,15 @@ public final class KafkaAdmin: Sendable {
         return try await runBlocking { try client.createTopics(specs, timeoutMilliseconds: milliseconds) }
     }
 
+    /// Deletes the named topics (and every record in them); topics that do not exist are skipped. Returns
+    /// the names it deleted. For operators and fault-injection tests.
+    @discardableResult
+    public func deleteTopics(_ names: [String], timeout: Duration = .seconds(10)) async throws -> [String] {
+        let client = self.client
+        let milliseconds = Int32(timeout.components.seconds * 1000)
+        return try await runBlocking { try client.deleteTopics(names, timeoutMilliseconds: milliseconds) }
+    }
+
     /// Partition counts of the topics that exist, from a metadata request.
     public func partitionCounts(timeout: Duration = .seconds(5)) async throws -> [String: Int] {
         let client = self.client

@@ -119,7 +119,7 @@ public final class KafkaProducer: Service, Sendable {
                         promise.complete(.failure(KafkaError(kind: .other, message: "\(error)")))
                     }
                 }
-            } catch let error as KafkaError where error.kind == .fatal && attempt < fatalRetries {
+            } catch let error as KafkaError where (error.kind == .fatal || error.isStaleProducerState) && attempt < fatalRetries {
                 attempt += 1
                 logger.warning("producer handle failed fatally; retrying on a new handle",
                                metadata: ["error": "\(error)", "attempt": "\(attempt)"])

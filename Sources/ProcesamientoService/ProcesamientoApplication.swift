@@ -27,7 +27,10 @@ public func buildProcesamientoApplication(
     let estados = requested ?? Estado.processingStages
     let kafka = try environment.kafka(clientID: "procesamiento")
     let topics = environment.topics
-    let producer = try KafkaProducer(configuration: kafka, logger: logger)
+    // A record not acknowledged within 10 s fails (and the stage retries it): after the embedded broker
+    // restarted empty, the idempotent handle's records time out until the handle is replaced, so this
+    // bounds how long the pipeline stays stalled (librdkafka's 30 s made recovery take ~30 s).
+    let producer = try KafkaProducer(configuration: kafka, properties: ["message.timeout.ms": "10000"], logger: logger)
     let topicGuard = try TopicGuard(configuration: kafka, topics: topics, partitions: environment.partitions, logger: logger)
     try await topicGuard.ensureTopics()
     let capacity = try environment.positiveInteger("PROCESAMIENTO_COLA_MAXIMA", default: 5_000)

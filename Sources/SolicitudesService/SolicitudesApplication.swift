@@ -13,6 +13,11 @@ import PedidosServiceKit
 /// |---|---|---|
 /// | `SOLICITUDES_PORT` | `8080` | HTTP port |
 /// | `SOLICITUDES_HOST` | `127.0.0.1` | address to bind (`0.0.0.0` in containers) |
+/// | `SOLICITUDES_REGISTRO_ESCRITURAS` | `2` | batched journal writes in flight at the same time (fewer: bigger batches, fewer commits) |
+/// | `SOLICITUDES_REGISTRO_ACEPTADOS` | `1` | `0` skips the journal of accepted orders (only to measure its cost: an order the broker forgets is then lost) |
+///
+/// Every order is recorded in `accepted_orders` (``PostgresAcceptedOrderJournal``) as well as published,
+/// and answered `202` only when both succeeded (``OrderAcceptance``); PostgreSQL down means `503`.
 ///
 /// Before the server accepts requests it applies the migrations, creates the state topics and reserves
 /// the first block of order ids; if any of that fails, running the application fails. The services
@@ -44,6 +49,12 @@ public func buildSolicitudesApplication(
     let pool = PostgresPool(configuration: database, logger: logger)
     let allocator = BlockPedidoIDAllocator(source: PostgresPedidoIDBlockSource(pool: pool), logger: logger)
     let publisher = KafkaPedidoPublisher(producer: producer, topics: topics)
+    // Every accepted order is also recorded in PostgreSQL (group-committed, alongside the publication).
+    let journal: PostgresAcceptedOrderJournal? = environment["SOLICITUDES_REGISTRO_ACEPTADOS"] == "0" ? nil
+        : PostgresAcceptedOrderJournal(pool: pool, topicPrefix: topics.prefix,
+                                       maxConcurrentWrites: try environment.positiveInteger("SOLICITUDES_REGISTRO_ESCRITURAS", default: 2),
+                                       logger: logger)
+    if journal == nil { logger.warning("SOLICITUDES_REGISTRO_ACEPTADOS=0: accepted orders are not journaled; the reconciler cannot re-drive them") }
 
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: MetricsMiddleware())
@@ -53,7 +64,8 @@ public func buildSolicitudesApplication(
         ("kafka", { _ = try await producer.checkConnection(timeout: .seconds(2)) }),
         ("postgresql", { try await pool.ping() }),
     ]).register(on: router)
-    let controller = SolicitudesController<BasicRequestContext>(allocator: allocator, publisher: publisher, logger: logger)
+    let controller = SolicitudesController<BasicRequestContext>(allocator: allocator, publisher: publisher,
+                                                               journal: journal, logger: logger)
     router.addRoutes(controller.routes, atPath: "pedidos")
 
     var app = Application(

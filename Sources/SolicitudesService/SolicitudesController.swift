@@ -16,14 +16,18 @@ public struct SolicitudesController<Context: RequestContext>: Sendable {
 
     let allocator: any PedidoIDAllocator
     let publisher: any PedidoPublisher
+    let journal: (any AcceptedOrderJournal)?
     let logger: Logger
 
     /// - Parameters:
     ///   - allocator: gives each accepted order its id.
     ///   - publisher: publishes it; the answer waits for its acknowledgement.
-    public init(allocator: any PedidoIDAllocator, publisher: any PedidoPublisher, logger: Logger) {
+    ///   - journal: records it durably (see ``OrderAcceptance``); the answer waits for that too.
+    public init(allocator: any PedidoIDAllocator, publisher: any PedidoPublisher,
+                journal: (any AcceptedOrderJournal)? = nil, logger: Logger) {
         self.allocator = allocator
         self.publisher = publisher
+        self.journal = journal
         self.logger = logger
     }
 
@@ -46,17 +50,7 @@ public struct SolicitudesController<Context: RequestContext>: Sendable {
                 throw SolicitudesProblems.idsUnavailable()
             }
             let pedido = order.pedido(id: id, estado: .recibido)
-            do {
-                try await publisher.publish(pedido, enteredAt: Date())
-            } catch let violation as PedidoSchemaViolation {
-                // Validation let through an order the Kafka contract refuses: a bug, not the client's fault
-                // nor something a retry fixes. Nothing was published.
-                logger.error("order refused by the Kafka schema", metadata: ["id": "\(id)", "error": "\(violation)"])
-                throw SolicitudesProblems.contractViolation()
-            } catch {
-                logger.error("order not acknowledged by the broker", metadata: ["id": "\(id)", "error": "\(error)"])
-                throw SolicitudesProblems.brokerUnavailable()
-            }
+            try await OrderAcceptance(publisher: publisher, journal: journal, logger: logger).accept(pedido, at: Date())
             logger.debug("order accepted", metadata: ["id": "\(id)"])
             return try JSONResponse(status: .accepted, body: pedido.jsonValue, headers: [.location: "/pedidos/\(id)"])
                 .response(from: request, context: context)

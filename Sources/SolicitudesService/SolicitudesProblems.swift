@@ -78,6 +78,14 @@ public enum SolicitudesProblems {
             detail: "El pedido no se pudo registrar por un error interno; no se publicó nada.")
     }
 
+    /// `503`: the order could not be recorded in PostgreSQL (the journal of accepted orders); nothing was accepted.
+    public static func journalUnavailable() -> ProblemDetails {
+        ProblemDetails(
+            status: .serviceUnavailable, title: "Servicio no disponible",
+            detail: "No se pudo registrar el pedido en este momento. Intente de nuevo en unos segundos.",
+            headers: [.retryAfter: String(retryAfterSeconds)])
+    }
+
     /// `503`: no order number could be assigned (the id store is unreachable).
     public static func idsUnavailable() -> ProblemDetails {
         ProblemDetails(

@@ -16,11 +16,11 @@ import Testing
 struct MailOutboxTests {
     typealias Support = NotificacionesTestSupport
 
-    @Test("a row left sending past its lease turns uncertain and is never claimed again")
+    @Test("strict mode (no re-sends): a row left sending past its lease turns uncertain and is never claimed again")
     func abandonedHandOverIsUncertain() async throws {
         let pool = try Support.pool()
         try await MigrationRunner(pool: pool, directory: TestEnvironment.repositoryRoot.appendingPathComponent("migrations")).run()
-        let outbox = PostgresMailOutboxRepository(pool: pool)
+        let outbox = PostgresMailOutboxRepository(pool: pool, uncertainResends: 0)
         let id = Support.orderIDBase()
         let pedido = Pedido(id: id, nombre: "Prueba", precio: try Precio(literal: "1.50"),
                             correo: Support.recipient("incierto"), estado: .recibido)
@@ -127,7 +127,7 @@ struct MailOutboxTests {
         await pool.close()
     }
 
-    @Test("a sender that dies between the server's 250 and the sent commit leaves the row sending: it turns uncertain, never resent")
+    @Test("strict mode (no re-sends): a sender that dies between the server's 250 and the sent commit leaves the row sending: it turns uncertain, never resent")
     func deathBeforeSentIsUncertain() async throws {
         let pool = try Support.pool()
         try await MigrationRunner(pool: pool, directory: TestEnvironment.repositoryRoot.appendingPathComponent("migrations")).run()
@@ -140,7 +140,7 @@ struct MailOutboxTests {
         }
 
         // The sender "dies" after the server accepted the mail: nothing it records as sent ever commits.
-        let dying = DyingOutbox(base: PostgresMailOutboxRepository(pool: pool), orders: [id])
+        let dying = DyingOutbox(base: PostgresMailOutboxRepository(pool: pool, uncertainResends: 0), orders: [id])
         let client = try SMTPClient(configuration: Self.smtpConfiguration(), logger: Support.logger)
         let group = ServiceGroup(services: [Self.worker(dying, clients: [client], settings: .init(batchSize: 8))],
                                  logger: Support.logger)
@@ -153,11 +153,11 @@ struct MailOutboxTests {
 
         // Its lease ends: the next claim turns the row uncertain, and no worker sends it again.
         try await pool.execute("UPDATE email_outbox SET next_attempt_at = now() - interval '1 second' WHERE order_id = $1", [.int64(id)])
-        #expect(!(try await PostgresMailOutboxRepository(pool: pool).claimDue(limit: 1, lease: .zero)).contains { $0.key == key })
+        #expect(!(try await PostgresMailOutboxRepository(pool: pool, uncertainResends: 0).claimDue(limit: 1, lease: .zero)).contains { $0.key == key })
         #expect(try await status() == "uncertain")
         let next = id + 1
         try await Self.recordOrder(pool, id: next, recipient: recipient, states: [.recibido])
-        let healthy = ServiceGroup(services: [Self.worker(PostgresMailOutboxRepository(pool: pool), clients: [client],
+        let healthy = ServiceGroup(services: [Self.worker(PostgresMailOutboxRepository(pool: pool, uncertainResends: 0), clients: [client],
                                                           settings: .init(batchSize: 8))], logger: Support.logger)
         let healthyRun = Task { try await healthy.run() }
         _ = try await Support.waitForAllSent(pool, orders: [next], expected: 1, recipient: recipient)
@@ -227,7 +227,9 @@ private final class DyingOutbox: MailOutboxRepository {
         return PostgresError(.connectionLost, "the sender is gone")
     }
 
-    func markUncertain(_ key: OutboxMail.Key, error: String) async throws { try await base.markUncertain(key, error: error) }
+    func markUncertain(_ key: OutboxMail.Key, error: String, after: Duration) async throws {
+        try await base.markUncertain(key, error: error, after: after)
+    }
     func markRetry(_ key: OutboxMail.Key, error: String, after: Duration) async throws { try await base.markRetry(key, error: error, after: after) }
     func markFailed(_ key: OutboxMail.Key, error: String) async throws { try await base.markFailed(key, error: error) }
     func release(_ keys: [OutboxMail.Key], after: Duration) async throws { try await base.release(keys, after: after) }

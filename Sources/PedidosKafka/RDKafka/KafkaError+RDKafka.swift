@@ -29,6 +29,15 @@ extension KafkaError {
         }
     }
 
+    /// The broker no longer accepts this handle's idempotent-producer state (fenced, unknown producer id,
+    /// stale epoch, sequence out of order): seen from every send after the embedded broker restarted
+    /// empty. Only a fresh handle (a new producer id) gets records through again.
+    var isStaleProducerState: Bool {
+        [RD_KAFKA_RESP_ERR_PRODUCER_FENCED, RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH, RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID,
+         RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER, RD_KAFKA_RESP_ERR_INVALID_PRODUCER_ID_MAPPING]
+            .contains { $0.rawValue == code }
+    }
+
     /// librdkafka reported that no broker of the cluster can be reached.
     var isAllBrokersDown: Bool { code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue }
 }

@@ -15,7 +15,9 @@ import FoundationNetworking
 actor PipelineSystem {
     static let shared = PipelineSystem()
 
-    let delay = Duration.milliseconds(200)
+    let delay: Duration
+    /// Variables added to the services' environment (e.g. the reconciler's schedule).
+    let extraEnvironment: [String: String]
     let prefix: String
     let stageWorkers: Bool
     // Free ports chosen by the kernel, so a leftover process from an earlier run cannot answer for us.
@@ -29,9 +31,14 @@ actor PipelineSystem {
     /// - Parameters:
     ///   - name: the start of the topic prefix (a unique suffix is added).
     ///   - stageWorkers: run procesamiento as per-stage workers of `scale-workers.sh` instead of one service.
-    init(name: String = "e2e", stageWorkers: Bool = false) {
+    ///   - delay: N of every state.
+    ///   - extraEnvironment: more variables for the services.
+    init(name: String = "e2e", stageWorkers: Bool = false, delay: Duration = .milliseconds(200),
+         extraEnvironment: [String: String] = [:]) {
         prefix = TestEnvironment.uniqueName(name) + "-"
         self.stageWorkers = stageWorkers
+        self.delay = delay
+        self.extraEnvironment = extraEnvironment
     }
 
     var topics: PedidoTopics { PedidoTopics(prefix: prefix) }
@@ -42,6 +49,10 @@ actor PipelineSystem {
     }
 
     nonisolated var environment: [String: String] {
+        baseEnvironment.merging(extraEnvironment) { _, new in new }
+    }
+
+    private nonisolated var baseEnvironment: [String: String] {
         [
             "PEDIDOS_TOPIC_PREFIX": prefix,
             "PEDIDOS_DELAY": "\(Int(delay.seconds * 1000))ms",

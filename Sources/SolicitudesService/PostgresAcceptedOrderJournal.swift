@@ -1,0 +1,78 @@
+import Foundation
+import PedidosDomain
+import PedidosKafka
+import PedidosPostgres
+import PedidosServiceKit
+import PedidosSupport
+import Logging
+import Metrics
+
+/// ``AcceptedOrderJournal`` on the `accepted_orders` table (migration 003), group-committed: the orders
+/// of concurrent requests share one `INSERT … SELECT unnest(…)` (see ``GroupCommitBatcher``).
+public final class PostgresAcceptedOrderJournal: AcceptedOrderJournal {
+    private struct Entry: Sendable {
+        let pedido: Pedido
+        let acceptedAt: Date
+    }
+
+    private let pool: PostgresPool
+    private let topicPrefix: String
+    private let logger: Logger
+    private let batcher: GroupCommitBatcher<Entry>
+    private let failures = Counter(label: "solicitudes_journal_failures_total")
+
+    /// - Parameters:
+    ///   - topicPrefix: `PEDIDOS_TOPIC_PREFIX`, stored with each order (the reconciler re-drives its own).
+    ///   - deadline: longest one batched write may take before its requests are answered `503`.
+    ///   - maxConcurrentWrites: batched writes in flight at the same time (PostgreSQL connections used).
+    public init(pool: PostgresPool, topicPrefix: String, deadline: Duration = .seconds(3),
+                maxConcurrentWrites: Int = 2, logger: Logger) {
+        self.pool = pool
+        self.topicPrefix = topicPrefix
+        self.logger = logger
+        let batchSize = Recorder(label: "solicitudes_journal_batch_size")
+        let latency = Metrics.Timer(label: "solicitudes_journal_write_duration_seconds", preferredDisplayUnit: .seconds)
+        batcher = GroupCommitBatcher(maxBatchSize: 1000, maxConcurrentFlushes: maxConcurrentWrites, deadline: deadline) {
+            entries in
+            let started = ContinuousClock.now
+            try await pool.execute(Self.insertSQL, Self.parameters(entries, topicPrefix: topicPrefix))
+            batchSize.record(entries.count)
+            latency.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+        }
+    }
+
+    public var isHealthy: Bool { batcher.isHealthy }
+
+    public func record(_ pedido: Pedido, acceptedAt: Date) async throws {
+        do {
+            try await batcher.submit(Entry(pedido: pedido, acceptedAt: acceptedAt))
+        } catch {
+            failures.increment()
+            throw error
+        }
+    }
+
+    public func discard(_ id: Int64) async {
+        do {
+            try await pool.execute("DELETE FROM accepted_orders WHERE id = $1", [.int64(id)])
+        } catch {
+            logger.warning("could not discard an order whose publication failed; the reconciler may re-drive it",
+                           metadata: ["id": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    static let insertSQL = """
+        INSERT INTO accepted_orders (id, nombre, precio, correo, accepted_at, topic_prefix)
+        SELECT u.*, $6 FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS u
+        ON CONFLICT (id) DO NOTHING
+        """
+
+    private static func parameters(_ entries: [Entry], topicPrefix: String) -> [PostgresValue] {
+        [PostgresArrayLiteral.integers(entries.map(\.pedido.id)),
+         PostgresArrayLiteral.texts(entries.map(\.pedido.nombre)),
+         PostgresArrayLiteral.texts(entries.map(\.pedido.precio.text)),
+         PostgresArrayLiteral.texts(entries.map(\.pedido.correo)),
+         PostgresArrayLiteral.timestamps(entries.map(\.acceptedAt)),
+         .string(topicPrefix)]
+    }
+}
