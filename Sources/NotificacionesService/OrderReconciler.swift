@@ -50,23 +50,20 @@ public struct OrderReconciler: Service {
     }
 
     public func run() async throws {
-        let stop = NotificacionesStopLatch()
+        let stop = CancellationFlag()
         logger.info("reconciler: started", metadata: [
             "period": "\(settings.period)", "margin": "\(settings.margin)", "batch": "\(settings.batchSize)",
             "rate": "\(settings.ratePerSecond)/s",
         ])
-        await withGracefulShutdownHandler {
-            await withTaskCancellationHandler {
-                while !stop.isTriggered {
-                    await stop.sleep(for: settings.period)
-                    if stop.isTriggered { break }
-                    _ = await pass(stop: stop)
-                }
-            } onCancel: {
-                stop.trigger()
+        let period = settings.period
+        await withTaskCancellationOrGracefulShutdownHandler {
+            while !stop.isCancelled {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: period) }
+                if stop.isCancelled { break }
+                _ = await pass(stop: stop)
             }
-        } onGracefulShutdown: {
-            stop.trigger()
+        } onCancelOrGracefulShutdown: {
+            stop.cancel()
         }
         logger.info("reconciler: stopped")
     }
@@ -84,7 +81,7 @@ public struct OrderReconciler: Service {
     /// Runs one pass now (the service does it every `period`; tests call it directly).
     public func runPass() async -> PassOutcome { await pass(stop: nil) }
 
-    func pass(stop: NotificacionesStopLatch?) async -> PassOutcome {
+    func pass(stop: CancellationFlag?) async -> PassOutcome {
         let outcome: PassOutcome
         do {
             let result = try await finder.exclusivePass { pass -> PassOutcome in
@@ -131,7 +128,7 @@ public struct OrderReconciler: Service {
 
     /// Publishes the orders' current states, at most `ratePerSecond` (in ticks of 100 ms), and logs the batch.
     /// - Returns: how many were published; throws the first publication failure (the rest wait for the next pass).
-    private func redrive(_ orders: [StuckOrder], stop: NotificacionesStopLatch?) async throws -> Int {
+    private func redrive(_ orders: [StuckOrder], stop: CancellationFlag?) async throws -> Int {
         guard !orders.isEmpty else { return 0 }
         let perTick = max(1, settings.ratePerSecond / 10)
         let clock = ContinuousClock()
@@ -150,7 +147,7 @@ public struct OrderReconciler: Service {
         }
         var start = 0
         while start < orders.count {
-            if stop?.isTriggered == true { break }
+            if stop?.isCancelled == true { break }
             let chunk = Array(orders[start..<min(orders.count, start + perTick)])
             start += chunk.count
             let producer = self.producer
@@ -159,7 +156,7 @@ public struct OrderReconciler: Service {
             try await withThrowingTaskGroup(of: StuckOrder.self) { group in
                 for order in chunk {
                     group.addTask {
-                        let record = PedidoMessage.record(for: order.pedido, enteredAt: order.enteredAt, topics: topics)
+                        let record = try PedidoMessage.record(for: order.pedido, enteredAt: order.enteredAt, topics: topics)
                         _ = try await producer.send(record, deadline: deadline)
                         return order
                     }

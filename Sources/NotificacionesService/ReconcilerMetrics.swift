@@ -1,3 +1,4 @@
+import PedidosDomain
 import Metrics
 
 /// The reconciler's metrics (swift-metrics; exported on `GET /metrics` of notificaciones):
