@@ -94,7 +94,9 @@ struct MailResendTests {
 
     @Test("correos-inciertos.sh lists uncertain mails and sends the chosen ones again, same Message-ID")
     func operatorScript() async throws {
-        let pool = try await ReconcilerTests.migratedPool()
+        // The operator's script works on DATABASE_URL's default schema, like the services.
+        let pool = try Support.pool()
+        try await MigrationRunner(pool: pool, directory: TestEnvironment.repositoryRoot.appendingPathComponent("migrations")).run()
         let id = Support.orderIDBase()
         try await MailOutboxTests.recordOrder(pool, id: id, recipient: Support.recipient("operador"), states: [.recibido, .preparando])
         try await pool.execute("UPDATE email_outbox SET status = 'uncertain' WHERE order_id = $1", [.int64(id)])

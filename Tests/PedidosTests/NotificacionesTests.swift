@@ -115,6 +115,27 @@ enum NotificacionesTestSupport {
         return PostgresPool(configuration: configuration, logger: logger)
     }
 
+    /// The schema of ``isolatedPool()``: one per test process.
+    static let isolatedSchema = "aislado_\(UInt32.random(in: 0...UInt32.max))_\(ProcessInfo.processInfo.processIdentifier)"
+
+    /// A pool on a schema of this test process's own, migrated: for tests that run an outbox worker or a
+    /// reconciler in-process and count what it did. The whole-system tests' services, which keep running
+    /// until the test process exits, work on the default schema and cannot claim these rows.
+    static func isolatedPool() async throws -> PostgresPool {
+        let admin = try pool()
+        // The name is made above from letters and digits only, never from input.
+        try await admin.execute("CREATE SCHEMA IF NOT EXISTS \(isolatedSchema)")
+        await admin.close()
+        var configuration = try PostgresConfiguration(url: TestEnvironment.databaseURL())
+        configuration.poolSize = 2
+        configuration.connectTimeout = .seconds(2)
+        configuration.applicationName = "notificaciones-tests"
+        configuration.searchPath = isolatedSchema
+        let pool = PostgresPool(configuration: configuration, logger: logger)
+        try await MigrationRunner(pool: pool, directory: TestEnvironment.repositoryRoot.appendingPathComponent("migrations")).run()
+        return pool
+    }
+
     /// (state, status, attempts) of every outbox row of the given orders.
     static func outbox(_ pool: PostgresPool, orders: [Int64]) async throws -> [(order: Int64, state: String, status: String, attempts: Int, lastError: String?)] {
         var result: [(order: Int64, state: String, status: String, attempts: Int, lastError: String?)] = []

@@ -18,9 +18,7 @@ struct ReconcilerTests {
     typealias Support = NotificacionesTestSupport
 
     static func migratedPool() async throws -> PostgresPool {
-        let pool = try Support.pool()
-        try await MigrationRunner(pool: pool, directory: TestEnvironment.repositoryRoot.appendingPathComponent("migrations")).run()
-        return pool
+        try await Support.isolatedPool()
     }
 
     /// An accepted order `acceptedAgo` seconds ago and, when `state` is given, notificaciones' row for it
@@ -86,7 +84,7 @@ struct ReconcilerTests {
     @Test("one pass at a time per prefix: a second finder skips while the first holds the advisory lock")
     func advisoryLockExclusivity() async throws {
         let pool = try await Self.migratedPool()
-        let other = try Support.pool()
+        let other = try await Self.migratedPool()
         let prefix = Support.uniquePrefix("lock")
         let holding = LockedValue(false)
         let release = LockedValue(false)
