@@ -345,13 +345,43 @@ public final class KafkaConsumer: Sendable {
             let committed = (try? client.committed(Array(assigned), timeoutMilliseconds: milliseconds)) ?? [:]
             return (marks, committed)
         }
+        await rewindPartitionsPastTheEnd(watermarks)
         return lag(committed: committed) { watermarks[$0] }
+    }
+
+    /// Rewinds to its start every assigned partition whose position lies beyond its high watermark: the
+    /// partition was deleted and re-created (or the broker forgot it), and Tansu answers a fetch past the
+    /// end with no records rather than `OFFSET_OUT_OF_RANGE`, so the consumer would otherwise wait there
+    /// for ever. The new start is also stored, so the next commit does not put the group back past the end.
+    /// Runs with every ``queryLag(timeout:)`` (both consuming services ask for it every few seconds).
+    private func rewindPartitionsPastTheEnd(_ watermarks: [TopicPartition: (low: Int64, high: Int64)]) async {
+        let positions = client.positions(Array(watermarks.keys))
+        let stored = state.withLock { $0.stored }
+        let beyond = watermarks.filter { partition, marks in
+            let next = max(positions[partition] ?? -1, stored[partition] ?? -1)
+            return next > marks.high
+        }
+        for (partition, marks) in beyond.sorted(by: { $0.key < $1.key }) {
+            logger.warning("partition re-created behind this consumer: rewinding to its start", metadata: [
+                "partition": "\(partition)", "position": "\(positions[partition] ?? -1)", "high": "\(marks.high)",
+            ])
+            do {
+                try await seek(partition, to: marks.low)
+                try client.storeOffset(partition, nextOffset: marks.low)
+                state.withLock { state in
+                    if state.assigned.contains(partition) { state.stored[partition] = marks.low }
+                }
+            } catch {
+                logger.warning("rewinding a re-created partition failed; retried on the next lag query",
+                               metadata: ["partition": "\(partition)", "error": "\(error)"])
+            }
+        }
     }
 
     /// Low and high watermarks of every assigned partition, asked of each partition's leader.
     public func queryWatermarks(timeout: Duration = .seconds(2)) async throws -> [TopicPartition: (low: Int64, high: Int64)] {
         let client = self.client
-        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = timeout.int32Milliseconds
         let assigned = assignment
         return try await runBlocking {
             try Dictionary(uniqueKeysWithValues: assigned.map { ($0, try client.queryWatermarks($0, timeoutMilliseconds: milliseconds)) })

@@ -86,13 +86,15 @@ struct ReconcilerFaultTests {
         await pool.close()
     }
 
-    /// Disabled: after the four topics are deleted and re-created (by `TopicGuard`) under load, some
-    /// partitions of the procesamiento stages stop moving for good (150 s) although the reconciler keeps
-    /// re-publishing their orders (51 re-drive batches in the run of 1-12-2026): the consumers stay at their
-    /// old offsets on the new, shorter partitions, which Tansu answers with no records instead of "offset
-    /// out of range". Not a reconciler problem; left as a finding (docs/operacion.md §7 ter).
+    /// Disabled, still failing: after the four topics are deleted and re-created (by `TopicGuard`) under load,
+    /// consumers stayed at their old offsets on the new, shorter partitions, which Tansu answers with no records
+    /// instead of "offset out of range". `KafkaConsumer` now rewinds a partition whose position lies past its
+    /// high watermark; in the run of 1-12-2026 23:24 that left 3 of 168 orders stuck in one partition
+    /// (preparando p3) for 150 s, where before whole partitions stopped. A consumer whose old position is
+    /// already below the new partition's end when it looks skips the records before it; the reconciler's
+    /// re-drives should then land after it, which this run did not show within 150 s. Open (issue 12).
     @Test("the state topics deleted by hand under a steady load: every order answered 202 finalises once, four mails each",
-          .disabled("Tansu: consumers past the end of a re-created partition never reset (see the comment)"))
+          .disabled("re-created partitions: 3 of 168 orders still stuck after the consumer's rewind (see the comment)"))
     func topicsDeleted() async throws {
         try await system.ensureRunning()
         let domain = domain("sin-topicos")
