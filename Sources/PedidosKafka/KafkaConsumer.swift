@@ -338,6 +338,11 @@ public final class KafkaConsumer: Sendable {
         let client = self.client
         let milliseconds = timeout.int32Milliseconds
         let assigned = assignment
+        // Read before the watermarks: a high watermark only grows, so a position read first can exceed the
+        // one read after only if the partition was re-created shorter (read after, a record consumed in
+        // between would look like that).
+        let positionsBefore = client.positions(Array(assigned))
+        let storedBefore = state.withLock { $0.stored }
         let (watermarks, committed) = try await runBlocking {
             let marks = try Dictionary(uniqueKeysWithValues: assigned.map {
                 ($0, try client.queryWatermarks($0, timeoutMilliseconds: milliseconds))
@@ -345,7 +350,7 @@ public final class KafkaConsumer: Sendable {
             let committed = (try? client.committed(Array(assigned), timeoutMilliseconds: milliseconds)) ?? [:]
             return (marks, committed)
         }
-        await rewindPartitionsPastTheEnd(watermarks)
+        await rewindPartitionsPastTheEnd(watermarks, positions: positionsBefore, stored: storedBefore)
         return lag(committed: committed) { watermarks[$0] }
     }
 
@@ -354,9 +359,8 @@ public final class KafkaConsumer: Sendable {
     /// end with no records rather than `OFFSET_OUT_OF_RANGE`, so the consumer would otherwise wait there
     /// for ever. The new start is also stored, so the next commit does not put the group back past the end.
     /// Runs with every ``queryLag(timeout:)`` (both consuming services ask for it every few seconds).
-    private func rewindPartitionsPastTheEnd(_ watermarks: [TopicPartition: (low: Int64, high: Int64)]) async {
-        let positions = client.positions(Array(watermarks.keys))
-        let stored = state.withLock { $0.stored }
+    private func rewindPartitionsPastTheEnd(_ watermarks: [TopicPartition: (low: Int64, high: Int64)],
+                                            positions: [TopicPartition: Int64], stored: [TopicPartition: Int64]) async {
         let beyond = watermarks.filter { partition, marks in
             let next = max(positions[partition] ?? -1, stored[partition] ?? -1)
             return next > marks.high
