@@ -11,6 +11,9 @@ cd "$PEDIDOS_ROOT"
 detach=0
 [[ "${1:-}" == "--detach" ]] && detach=1
 
+# The broker keeps its records on disk (S3 storage on an embedded SeaweedFS): an accepted order is not
+# lost because the broker restarted. EMBEDDED_KAFKA_STORAGE=memoria trades that for speed (docs/operacion.md §7 bis).
+export EMBEDDED_KAFKA_STORAGE="${EMBEDDED_KAFKA_STORAGE:-s3}"
 bash scripts/bootstrap.sh
 bash scripts/infra.sh up
 source "$RUN/infra.env"
@@ -22,7 +25,7 @@ fi
 cat <<INFO
 
   pedidos está corriendo:
-    Kafka (Tansu, memoria)  $KAFKA_BROKERS
+    Kafka (Tansu, $(printf '%-8s' "$EMBEDDED_KAFKA_STORAGE)") $KAFKA_BROKERS
     PostgreSQL              $DATABASE_URL
     SMTP (desarrollo)       $SMTP_URL   (correos recibidos: ${SMTP_STORE:-servidor externo})
 INFO
