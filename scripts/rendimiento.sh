@@ -19,6 +19,7 @@
 # Results: resultados/rendimiento-<time>/ (raw files) and its tabla.md (the table, also printed).
 # RENDIMIENTO_FASES runs only some phases (e.g. "sostenido"), RENDIMIENTO_SESION adds them to an existing session.
 # RENDIMIENTO_ALMACENAMIENTO=s3 measures the broker with its durable storage (default: memoria).
+# RENDIMIENTO_DEMORAS ("1s 5s") and RENDIMIENTO_TASAS ("100 500") choose the transiciones runs.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PEDIDOS_RUN="$ROOT/.run/rendimiento"
@@ -150,12 +151,12 @@ done
 fi
 
 # --- transiciones: N=1s and N=5s at 100 and 500 orders/s --------------------------------------------
-fase transiciones && for delay in 1s 5s; do
+fase transiciones && for delay in ${RENDIMIENTO_DEMORAS:-1s 5s}; do
   log "transiciones: N=$delay"
   fresh_infra
   services_with_delay "$delay"
   warm_up "$delay"
-  for rate in 100 500; do steady "$session/transiciones" "n$delay-r$rate" "$rate" "$duracion" "$delay"; done
+  for rate in ${RENDIMIENTO_TASAS:-100 500}; do steady "$session/transiciones" "n$delay-r$rate" "$rate" "$duracion" "$delay"; done
 done
 
 # --- sostenido: fresh broker, N=1s ------------------------------------------------------------------
