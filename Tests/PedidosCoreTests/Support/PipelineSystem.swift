@@ -15,9 +15,11 @@ import FoundationNetworking
 actor PipelineSystem {
     static let shared = PipelineSystem()
 
-    let delay = Duration.milliseconds(200)
+    let delay: Duration
     let prefix: String
     let stageWorkers: Bool
+    /// Added to (and overriding) ``environment``, e.g. `PEDIDOS_RUN` of an infrastructure of the test's own.
+    let extraEnvironment: [String: String]
     // Free ports chosen by the kernel, so a leftover process from an earlier run cannot answer for us.
     let solicitudesPort = (try? TestSockets.freePort()) ?? 18080
     let notificacionesPort = (try? TestSockets.freePort()) ?? 18081
@@ -29,9 +31,14 @@ actor PipelineSystem {
     /// - Parameters:
     ///   - name: the start of the topic prefix (a unique suffix is added).
     ///   - stageWorkers: run procesamiento as per-stage workers of `scale-workers.sh` instead of one service.
-    init(name: String = "e2e", stageWorkers: Bool = false) {
+    ///   - delay: N, the time an order spends in each state.
+    ///   - extraEnvironment: more variables for the services (they win over the defaults).
+    init(name: String = "e2e", stageWorkers: Bool = false, delay: Duration = .milliseconds(200),
+         extraEnvironment: [String: String] = [:]) {
         prefix = TestEnvironment.uniqueName(name) + "-"
         self.stageWorkers = stageWorkers
+        self.delay = delay
+        self.extraEnvironment = extraEnvironment
     }
 
     var topics: PedidoTopics { PedidoTopics(prefix: prefix) }
@@ -57,7 +64,7 @@ actor PipelineSystem {
             // A short SMTP timeout keeps the outbox lease short (2 × timeout + 30 s), so mails claimed by a
             // killed notificaciones are retried within the tests' deadlines.
             "SMTP_TIMEOUT_MS": "5000",
-        ]
+        ].merging(extraEnvironment) { _, extra in extra }
     }
 
     /// Starts every service not running yet (idempotent), waits until each answers `/ready`, then
