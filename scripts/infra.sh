@@ -109,9 +109,12 @@ kafka_up() {
     --advertised-listener-url "tcp://127.0.0.1:$EMBEDDED_KAFKA_PORT" \
     --storage-engine "$engine" >>"$dir/tansu.log" 2>&1 &
   echo $! > "$dir/tansu.pid"
-  wait_until "Tansu on port $EMBEDDED_KAFKA_PORT" 30 port_open 127.0.0.1 "$EMBEDDED_KAFKA_PORT" \
+  # Alive and listening: a port inside the kernel's ephemeral range (32768-60999) can be held by a client's
+  # reconnection that connected to itself while the broker was down; Tansu then dies at bind (AddrInUse).
+  wait_until "Tansu on port $EMBEDDED_KAFKA_PORT" 30 kafka_answers \
     || { tail -n 20 "$dir/tansu.log" >&2; die "kafka did not start"; }
 }
+kafka_answers() { pid_alive "$RUN/kafka/tansu.pid" && port_open 127.0.0.1 "$EMBEDDED_KAFKA_PORT"; }
 kafka_down() { stop_pidfile "$RUN/kafka/tansu.pid" 10; }
 kafka_kill() { [[ -f "$RUN/kafka/tansu.pid" ]] && kill -KILL "$(cat "$RUN/kafka/tansu.pid")" 2>/dev/null; rm -f "$RUN/kafka/tansu.pid"; }
 
