@@ -25,7 +25,7 @@ fi
 cat <<INFO
 
   pedidos está corriendo:
-    Kafka (Tansu, $(printf '%-8s' "$EMBEDDED_KAFKA_STORAGE)") $KAFKA_BROKERS
+    $(printf '%-23s' "Kafka (Tansu, $EMBEDDED_KAFKA_STORAGE)") $KAFKA_BROKERS
     PostgreSQL              $DATABASE_URL
     SMTP (desarrollo)       $SMTP_URL   (correos recibidos: ${SMTP_STORE:-servidor externo})
 INFO
