@@ -1,4 +1,3 @@
-import Foundation
 import Dispatch
 import Logging
 import Synchronization
@@ -105,14 +104,11 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Whether the embedded broker keeps groups and committed offsets when it restarts
-    /// (`EMBEDDED_KAFKA_STORAGE=s3`, written to `.run/infra.env` by `scripts/infra.sh`): then the handle
-    /// rejoins by itself and is not replaced. A new handle waited there for minutes behind the old member
-    /// the restarted broker still remembered (seen in `BrokerRestartFaultTests`), while the old handle
-    /// rejoins. Only the embedded broker in memory, which forgets the group, needs a new handle.
-    static let keepsGroupsAcrossRestarts: Bool = {
-        let environment = ProcessInfo.processInfo.environment
-        return environment["EMBEDDED_KAFKA_STORAGE"] == "s3" && environment["KAFKA_PROFILE", default: "embedded"] == "embedded"
-    }()
+    /// (``EmbeddedBrokerStorage/isDurable``): then the handle rejoins by itself and is not replaced. A new
+    /// handle waited there for minutes behind the old member the restarted broker still remembered (seen in
+    /// `BrokerRestartFaultTests`), while the old handle rejoins. Only the embedded broker in memory, which
+    /// forgets the group, needs a new handle.
+    static var keepsGroupsAcrossRestarts: Bool { EmbeddedBrokerStorage.isDurable }
 
     /// Remembers an all-brokers-down report of the current handle of a member that had partitions.
     private static func noteBrokersDown(_ error: KafkaError, generation: Int, state: SharedState) {
