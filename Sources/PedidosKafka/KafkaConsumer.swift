@@ -106,9 +106,16 @@ public final class KafkaConsumer: Sendable {
         clientBox = Mutex(try makeClient(0))
     }
 
+    /// Whether the embedded broker keeps groups and committed offsets when it restarts
+    /// (``EmbeddedBrokerStorage/isDurable``): then the handle rejoins by itself and is not replaced. A new
+    /// handle waited there for minutes behind the old member the restarted broker still remembered (seen in
+    /// `BrokerRestartFaultTests`), while the old handle rejoins. Only the embedded broker in memory, which
+    /// forgets the group, needs a new handle.
+    static var keepsGroupsAcrossRestarts: Bool { EmbeddedBrokerStorage.isDurable }
+
     /// Remembers an all-brokers-down report of the current handle of a member that had partitions.
     private static func noteBrokersDown(_ error: KafkaError, generation: Int, state: SharedState) {
-        guard error.isAllBrokersDown else { return }
+        guard error.isAllBrokersDown, !keepsGroupsAcrossRestarts else { return }
         state.withLock { state in
             if state.generation == generation && state.hasBeenAssigned { state.brokersLost = true }
         }

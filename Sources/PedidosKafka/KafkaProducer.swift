@@ -78,6 +78,7 @@ public final class KafkaProducer: Service, Sendable {
         all.merge(configuration.profile.producerProperties) { _, new in new }
         all["message.timeout.ms"] = "30000"
         all.merge(properties) { _, new in new }
+        all.merge(EmbeddedBrokerStorage.producerProperties) { _, new in new }
         all.merge(configuration.properties) { _, new in new }
         self.properties = all
         self.logger = logger

@@ -20,6 +20,8 @@ actor PipelineSystem {
     let extraEnvironment: [String: String]
     let prefix: String
     let stageWorkers: Bool
+    /// Added to (and overriding) ``environment``, e.g. `PEDIDOS_RUN` of an infrastructure of the test's own.
+    let extraEnvironment: [String: String]
     // Free ports chosen by the kernel, so a leftover process from an earlier run cannot answer for us.
     let solicitudesPort = (try? TestSockets.freePort()) ?? 18080
     let notificacionesPort = (try? TestSockets.freePort()) ?? 18081
@@ -68,7 +70,7 @@ actor PipelineSystem {
             // A short SMTP timeout keeps the outbox lease short (2 × timeout + 30 s), so mails claimed by a
             // killed notificaciones are retried within the tests' deadlines.
             "SMTP_TIMEOUT_MS": "5000",
-        ]
+        ].merging(extraEnvironment) { _, extra in extra }
     }
 
     /// Starts every service not running yet (idempotent), waits until each answers `/ready`, then
