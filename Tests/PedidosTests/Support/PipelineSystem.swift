@@ -16,12 +16,10 @@ actor PipelineSystem {
     static let shared = PipelineSystem()
 
     let delay: Duration
-    /// Variables added to the services' environment (e.g. the reconciler's schedule).
+    /// Added to (and overriding) the services' environment: the reconciler's schedule, `PEDIDOS_RUN` of an infrastructure of the test's own…
     let extraEnvironment: [String: String]
     let prefix: String
     let stageWorkers: Bool
-    /// Added to (and overriding) ``environment``, e.g. `PEDIDOS_RUN` of an infrastructure of the test's own.
-    let extraEnvironment: [String: String]
     // Free ports chosen by the kernel, so a leftover process from an earlier run cannot answer for us.
     let solicitudesPort = (try? TestSockets.freePort()) ?? 18080
     let notificacionesPort = (try? TestSockets.freePort()) ?? 18081
