@@ -76,14 +76,19 @@ else
   log "phase 2: first contact (a checkout only root can enter) and the HTTP contract (schemathesis against openapi/*.json)"
   bash scripts/prueba-clon.sh || status=$?
   PEDIDOS_BUILD=debug PEDIDOS_SKIP_BUILD=1 bash scripts/contrato.sh || status=$?
-  # Two test processes: the whole-system suites leave their services running until their process exits
-  # (TestProcessSweeper), and when a fault suite kills the broker every one of them reconnects at once. The
-  # in-process suites, which time the service's own answer (503 within 5 s), run first in a process of
-  # their own, so they are not timed against other suites' leftover processes.
+  # One test process per group: the whole-system suites leave their services running until their process
+  # exits (TestProcessSweeper), and when a fault suite kills the broker every one of them reconnects at
+  # once. So the in-process suites, which time the service's own answer (503 within 5 s), run together in a
+  # process of their own, and each whole-system suite in its own, with no other suite's services around.
   in_process='SolicitudesFaultTests|AcceptedOrderJournalFaultTests|KafkaFaultTests|PostgresFaultTests'
-  log "phase 3: fault-injection suites, serially (in-process suites first, then whole-system ones)"
+  log "phase 3: fault-injection suites, serially (in-process suites, then each whole-system suite in its own process)"
   swift test --skip-build --filter "$in_process" --no-parallel || status=$?
-  swift test --skip-build --filter 'FaultTests' --skip "$in_process" --no-parallel || status=$?
+  # Every other `…FaultTests` suite (one per file, named after it), each in its own process.
+  for file in Tests/PedidosTests/*FaultTests.swift; do
+    suite="$(basename "$file" .swift)"
+    [[ "|$in_process|" == *"|$suite|"* ]] && continue
+    swift test --skip-build --filter "$suite" --no-parallel || status=$?
+  done
   log "phase 4: short load test on a real dataset (fails if an order is lost, duplicated or not mailed)"
   PEDIDOS_BUILD=debug PEDIDOS_SKIP_BUILD=1 bash scripts/carga.sh --corto || status=$?
 fi
