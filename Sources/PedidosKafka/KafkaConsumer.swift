@@ -351,9 +351,7 @@ public final class KafkaConsumer: Sendable {
         let positionsBefore = client.positions(Array(assigned))
         let storedBefore = state.withLock { $0.stored }
         let (watermarks, committed) = try await runBlocking {
-            let marks = try Dictionary(uniqueKeysWithValues: assigned.map {
-                ($0, try client.queryWatermarks($0, timeoutMilliseconds: milliseconds))
-            })
+            let marks = try Self.watermarks(of: assigned, on: client, timeoutMilliseconds: milliseconds)
             let committed = (try? client.committed(Array(assigned), timeoutMilliseconds: milliseconds)) ?? [:]
             return (marks, committed)
         }
@@ -394,9 +392,15 @@ public final class KafkaConsumer: Sendable {
         let client = self.client
         let milliseconds = timeout.int32Milliseconds
         let assigned = assignment
-        return try await runBlocking {
-            try Dictionary(uniqueKeysWithValues: assigned.map { ($0, try client.queryWatermarks($0, timeoutMilliseconds: milliseconds)) })
-        }
+        return try await runBlocking { try Self.watermarks(of: assigned, on: client, timeoutMilliseconds: milliseconds) }
+    }
+
+    /// Low and high watermarks of `partitions`, one round trip to each partition's leader (blocking).
+    private static func watermarks(of partitions: Set<TopicPartition>, on client: RDKafkaClient,
+                                   timeoutMilliseconds: Int32) throws -> [TopicPartition: (low: Int64, high: Int64)] {
+        try Dictionary(uniqueKeysWithValues: partitions.map {
+            ($0, try client.queryWatermarks($0, timeoutMilliseconds: timeoutMilliseconds))
+        })
     }
 
     private func lag(committed: [TopicPartition: Int64] = [:],
