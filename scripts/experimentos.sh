@@ -31,7 +31,8 @@
 # and the figure docs/img/exp-<experimento>.png (--corto: inside the results folder).
 # Ports: its own (19392, 15632, 12725, 18533, services 18180-18182, workers from 18200) unless
 # EXPERIMENTOS_PUERTOS=entorno, which keeps the caller's EMBEDDED_*_PORT, *_PORT and WORKERS_BASE_PORT.
-# The infrastructure lives under .run/experimentos and is stopped at the end.
+# The infrastructure lives under .run/experimentos and is stopped at the end. EXPERIMENTOS_SIN_COMPILAR=1 skips the
+# release build (the binaries must exist); EXPERIMENTO_ALMACENAMIENTO=s3 measures the broker's durable storage.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PEDIDOS_RUN="$ROOT/.run/experimentos"
@@ -55,7 +56,7 @@ case "$experimento" in
       bash "$0" "$e" $( (( corto )) && echo --corto ) || exit 1
     done
     exit 0 ;;
-  *) sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 demora="${EXPERIMENTO_DEMORA:-1s}"
@@ -268,7 +269,7 @@ fallo)
     (
       for target in "procesamiento $((duracion / 4))" "notificaciones $((duracion / 2))"; do
         read -r name at <<<"$target"
-        sleep "$(( at - ${last_at:-0} ))"; last_at=$(( at + reinicio ))
+        wait_s=$(( at - ${last_at:-0} )); (( wait_s > 0 )) && sleep "$wait_s"; last_at=$(( at + reinicio ))
         echo "$(date +%s.%3N),kill -9,$name" >>"$dir/eventos.csv"
         bash scripts/services.sh kill "$name"
         sleep "$reinicio"
