@@ -179,8 +179,8 @@ def annotate(ax, title, xlabel, ylabel, log=False):
     ax.set_title(title, fontsize=10)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    if log:
-        ax.set_yscale("log")
+    if log:  # symlog: a p50 of 0 ms stays on the plot
+        ax.set_yscale("symlog", linthresh=1)
     ax.grid(True, alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8)
