@@ -169,8 +169,8 @@ def save(fig, out, name):
 def errorbars(ax, groups, key, column, label, style="o-"):
     xs = [num(g[key]) for g in groups if column in g]
     mean = [g[column]["media"] for g in groups if column in g]
-    lo = [g[column]["media"] - g[column]["min"] for g in groups if column in g]
-    hi = [g[column]["max"] - g[column]["media"] for g in groups if column in g]
+    lo = [max(0.0, g[column]["media"] - g[column]["min"]) for g in groups if column in g]
+    hi = [max(0.0, g[column]["max"] - g[column]["media"]) for g in groups if column in g]
     if xs:
         ax.errorbar(xs, mean, yerr=[lo, hi], fmt=style, capsize=3, markersize=4, label=label)
 
@@ -265,7 +265,7 @@ def recovery(run, threshold_ms):
         at = num(event["t"]) - run.start
         late = [s for s, p99, _ in series if s >= at and p99 > threshold_ms]
         out.append({"servicio": event["servicio"], "kill_s": round(at, 1),
-                    "recuperacion_s": round(max(late) + 1 - at, 1) if late else 0.0})
+                    "recuperacion_s": (round(max(late) + 1 - at, 1) if late else 0.0) if series else None})
     return out
 
 
@@ -350,7 +350,7 @@ def main():
         plot_barrido(runs, summary["por_tasa"], out)
     elif kind == "rafagas":
         plot_lag_panels(sorted(runs, key=lambda r: r.s["parametros"].get("cantidad", 0)), out, "exp-rafagas.png",
-                        lambda r: f"Ráfaga de {r.s['parametros']['cantidad']} pedidos: lag por etapa leído del broker")
+                        lambda r: f"Ráfaga de {r.s['parametros'].get('cantidad', r.name)} pedidos: lag por etapa leído del broker")
     elif kind == "volumen":
         plot_volumen(runs, summary["por_volumen"], out)
     elif kind == "escalado":
