@@ -204,6 +204,14 @@ def plot_barrido(runs, groups, out):
     errorbars(d, groups, "tasa", "correo_p99_ms", "correo p99")
     annotate(d, "Latencia de correo (transición → aceptado por SMTP)", "tasa ofrecida (pedidos/s)", "ms (escala log)", log=True)
     save(fig, out, "exp-barrido.png")
+    # Which process takes the CPU as the rate grows (what saturates first on the shared cores).
+    names = sorted({c[4:-4] for g in groups for c in g if c.startswith("cpu_") and c.endswith("_pct")})
+    if names:
+        fig, ax = plt.subplots(figsize=(10, 4.5))
+        for name in names:
+            errorbars(ax, groups, "tasa", f"cpu_{name}_pct", name)
+        annotate(ax, "CPU media de cada proceso durante la corrida", "tasa ofrecida (pedidos/s)", "% de un núcleo")
+        save(fig, out, "exp-barrido-cpu.png")
 
 
 def plot_lag_panels(runs, out, name, title):
