@@ -115,6 +115,7 @@ class Cluster:
         self.connections = {}
         self.nodes = {}
         self.coordinators = {}
+        self.last_commit = {}
 
     def connection(self, node):
         if node not in self.connections:
@@ -173,8 +174,15 @@ class Cluster:
             topic = r.string()
             for _ in range(r.i32()):
                 partition, offset, _meta, error = r.i32(), r.i64(), r.string(), r.i16()
-                if error:
-                    errors.add(error)
+                key = (group, topic, partition)
+                if error or offset < 0:
+                    # A partition the broker could not answer for (or that has no commit yet) keeps its last
+                    # known commit: reading it as "nothing committed" would show the whole topic as lag.
+                    if error:
+                        errors.add(error)
+                    offset = self.last_commit.get(key, -1)
+                else:
+                    self.last_commit[key] = offset
                 out[(topic, partition)] = offset
         if errors & {14, 15, 16} and group not in self.coordinators:  # loading / not available / not coordinator
             r = self.connection(None).call(10, 0, s(group))
