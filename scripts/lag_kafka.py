@@ -19,7 +19,8 @@ orders that wait their N (about R × N per stage), and the committed offsets mov
 auto.commit.interval.ms (500 ms in the services). The high watermark is the broker's: a record counts once the
 broker acknowledged it.
 
-`marcas` prints the low and high watermark of each partition of one topic as JSON (the broker's retention: the
+`marcas` prints the low and high watermark of each partition of one topic as JSON (the high one corrected as in
+`muestrear`) (the broker's retention: the
 low watermark moves only when it deletes records).
 
 Speaks the Kafka protocol (non-flexible versions: Metadata v4 without topic auto-creation, ListOffsets v1, Fetch v4, OffsetFetch v1, FindCoordinator
@@ -298,6 +299,7 @@ def marks(args):
     cluster = Cluster(args.brokers)
     layout = cluster.metadata([args.topico])
     low, high = cluster.offsets(layout, -2), cluster.offsets(layout, -1)
+    high.update({k: max(v, high.get(k, 0)) for k, v in cluster.true_ends(layout, high).items()})
     cluster.close()
     parts = sorted(layout.get(args.topico, {}))
     print(json.dumps({"topico": args.topico,
