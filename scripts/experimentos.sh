@@ -269,6 +269,8 @@ fallo)
     dir="$session/rep$rep"; mkdir -p "$dir"
     echo "t,evento,servicio" >"$dir/eventos.csv"
     (
+      # The times count from the load's start: measured() creates carga.txt as it launches the load tool.
+      until [[ -f "$dir/carga.txt" ]]; do sleep 0.1; done
       for target in "procesamiento $((duracion / 4))" "notificaciones $((duracion / 2))"; do
         read -r name at <<<"$target"
         wait_s=$(( at - ${last_at:-0} )); (( wait_s > 0 )) && sleep "$wait_s"; last_at=$(( at + reinicio ))
