@@ -123,10 +123,10 @@ La hora real está a la izquierda de cada comando; el video acorta a ${VIDEO_PAU
   pausa 3
 
   # --- 1. Start ----------------------------------------------------------------------------------
-  caption 1 "Se parte de un árbol ya compilado (swift build -c release hecho antes de grabar: en frío tarda 15-20 min en \
-esta máquina de 2 núcleos). up.sh comprueba lo instalado, levanta Kafka (Tansu, datos en S3 local), PostgreSQL, SMTP y los 3 servicios."
+  caption 1 "Se parte de un árbol ya compilado (swift build -c $PEDIDOS_BUILD, hecho antes de grabar: en frío lleva muchos minutos \
+en esta máquina de 2 núcleos). up.sh comprueba lo instalado y levanta Kafka (Tansu, almacenamiento $EMBEDDED_KAFKA_STORAGE), PostgreSQL, SMTP y los 3 servicios."
   note "entorno de esta grabación: demora N por estado, estado propio en $PEDIDOS_RUN, puertos"
-  run "env | grep -E '^(PEDIDOS_DELAY|PEDIDOS_RUN|PEDIDOS_BUILD|EMBEDDED_[A-Z_]*|[A-Z]*_PORT)=' | sort | paste -sd' '"
+  run "env | grep -E '^(PEDIDOS_[A-Z_]*|EMBEDDED_[A-Z_]*|[A-Z_]*_PORT)=' | sort | paste -sd' '"
   run "scripts/up.sh --detach"
   pausa 2
 
@@ -143,7 +143,8 @@ notificaciones responde GET /pedidos/<id>: cada estado dura N = $PEDIDOS_DELAY. 
   id="$(grep -o '"id":[0-9]*' "$VIDEO_DIR/post.txt" | head -n1 | cut -d: -f2)"
   [[ -n "$id" ]] || fail "la respuesta del POST no trae un id"
   note "GET /pedidos/$id cada 0,2 s; se imprime cada respuesta distinta de la anterior, con su hora"
-  run "prev=; until [[ \$r == *finalizado* ]]; do r=\$(curl -s $NOT/pedidos/$id); [[ \$r != \"\$prev\" ]] && echo \"\$(date +%T.%2N) \$r\"; prev=\$r; sleep 0.2; done"
+  run "r=; prev=; end=\$((SECONDS + 60)); until [[ \$r == *finalizado* || \$SECONDS -gt \$end ]]; do r=\$(curl -s $NOT/pedidos/$id); [[ \$r != \"\$prev\" ]] && echo \"\$(date +%T.%2N) \$r\"; prev=\$r; sleep 0.2; done"
+  [[ "$r" == *finalizado* ]] || fail "el pedido $id no llegó a finalizado en 60 s"
   pausa 1
   note "el historial: una fila por transición, con la hora y el estado de su correo"
   run "curl -s $NOT/pedidos/$id/historial | jq -c '.historial[]'"
@@ -190,8 +191,8 @@ reparte sus 6 particiones entre los 3. Después, en plena carga, un worker muere
   printf '%s\n' "$block"
   prompt "wait    # a que carga termine: verifica que cada pedido aceptado llegó a finalizado con sus 4 correos"
   wait "$load_pid" || fail "carga encontró pedidos perdidos, duplicados o sin correo"
-  grep -q 'perdidos=0 ' "$VIDEO_DIR/carga-falla.txt" || fail "carga no informó perdidos=0"
-  note "perdidos=0: el worker muerto no había confirmado sus offsets; lo que tenía se volvió a leer y notificaciones descartó los repetidos"
+  grep -q 'perdidos=0 duplicados=0 ' "$VIDEO_DIR/carga-falla.txt" || fail "carga no informó perdidos=0 duplicados=0"
+  note "perdidos=0: lo que el worker muerto no había confirmado lo volvió a leer otro; si algo se publicó dos veces, notificaciones lo registró una sola vez (duplicados=0)"
   pausa 3
 
   # --- 5. Stop -------------------------------------------------------------------------------------
@@ -263,7 +264,7 @@ export VIDEO_FILA="${VIDEO_FILA:-2024}" VIDEO_PAUSA_MAXIMA="${VIDEO_PAUSA_MAXIMA
 export PEDIDOS_RUN="$run_dir" RUN="$run_dir"
 export VIDEO_DIR="$run_dir/grabacion" RESULTADOS="resultados/video-$(date +%Y%m%d-%H%M%S)"
 # Paths as the session shows them: relative to the checkout.
-export PEDIDOS_RUN_SHOWN="${run_dir#"$PEDIDOS_ROOT"/}" VIDEO_DIR_SHOWN="${run_dir#"$PEDIDOS_ROOT"/}/grabacion"
+export VIDEO_DIR_SHOWN="${run_dir#"$PEDIDOS_ROOT"/}/grabacion"
 export SMTP_STORE_SHOWN="${run_dir#"$PEDIDOS_ROOT"/}/smtp/messages.jsonl" SMTP_STORE="$run_dir/smtp/messages.jsonl"
 export VENV_SHOWN="${VENV#"$PEDIDOS_ROOT"/}"
 export COLS ROWS BAR
