@@ -31,7 +31,7 @@ cd "$PEDIDOS_ROOT"
 
 COLS=128
 ROWS=36
-BAR=4   # caption rows kept at the top; the session scrolls below them
+BAR=5   # caption rows kept at the top (title, three lines of text, a rule); the session scrolls below them
 
 # Every scene's caption title, in order: the short mode checks the cast holds each one.
 LEYENDAS=(
@@ -66,11 +66,13 @@ if [[ "${1:-}" == "--escenas" ]]; then
       if (( ${#line} + ${#word} + 1 > COLS - 2 )); then lines+=("$line"); line="$word"; else line="${line:+$line }$word"; fi
     done
     lines+=("$line")
-    local out=$'\e7'
+    (( ${#lines[@]} <= BAR - 2 )) || fail "la leyenda «$title» no cabe en $((BAR - 2)) líneas"
+    local out=$'\e7' row
     out+=$'\e[1;1H\e[2K\e[1;97;44m'" $(printf '%-*s' $((COLS - 1)) "$title")"$'\e[0m'
-    out+=$'\e[2;1H\e[2K\e[93m '"${lines[0]}"$'\e[0m'
-    out+=$'\e[3;1H\e[2K\e[93m '"${lines[1]:-}"$'\e[0m'
-    out+=$'\e[4;1H\e[2K\e[34m'"$(printf '%*s' "$COLS" '' | tr ' ' '-')"$'\e[0m'
+    for (( row = 0; row < BAR - 2; row++ )); do
+      out+=$'\e['"$((row + 2))"$';1H\e[2K\e[93m '"${lines[$row]:-}"$'\e[0m'
+    done
+    out+=$'\e['"$BAR"$';1H\e[2K\e[34m'"$(printf '%*s' "$COLS" '' | tr ' ' '-')"$'\e[0m'
     out+=$'\e8'
     printf '%s' "$out"
     echo "$title" >>"$VIDEO_DIR/leyendas-mostradas"
