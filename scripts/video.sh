@@ -157,7 +157,8 @@ notificaciones responde GET /pedidos/<id>: cada estado dura N = $PEDIDOS_DELAY. 
   wait_until "the four mails of order $id" 60 bash -c "[[ \$(jq -c '$mail_filter' '$SMTP_STORE' | wc -l) -ge 4 ]]" \
     || true
   run "jq -c '$mail_filter | {received_at, rcpt_tos, subject}' $SMTP_STORE_SHOWN"
-  run "jq -r '$mail_filter | select(.subject | endswith(\"finalizado\")) | .raw' $SMTP_STORE_SHOWN"
+  note "el texto del último, como lo guardó el servidor (campo body, ya decodificado del base64 del mensaje)"
+  run "jq -r '$mail_filter | select(.subject | endswith(\"finalizado\")) | .body' $SMTP_STORE_SHOWN"
   pausa 2
 
   # --- 3. Load -------------------------------------------------------------------------------------
@@ -167,7 +168,7 @@ notificaciones responde GET /pedidos/<id>: cada estado dura N = $PEDIDOS_DELAY. 
   [[ -d "$folder" ]] || fail "carga no dijo dónde dejó sus resultados"
   note "la figura de esta corrida, de $folder/por_segundo.csv (los datos que scripts/graficos.py dibuja en docs/img/)"
   run "$VENV_SHOWN/bin/python scripts/video_figura.py $folder $((COLS - 4))"
-  pausa 3
+  pausa 3; caption 3 "$CARGA_TEXTO"; pausa 3   # the figure stays on screen two idle limits
 
   # --- 4. Scaling and a worker killed --------------------------------------------------------------
   caption 4 "procesamiento (up.sh) consume las 3 etapas; scale-workers.sh suma 2 workers de la etapa recibido y Kafka \

@@ -23,7 +23,7 @@ def main():
         summary = json.load(f)
     seconds = [int(r["segundo"]) for r in rows]
 
-    plt.plotsize(width, 13)
+    plt.plotsize(width, 12)
     plt.theme("dark")
     plt.plot(seconds, [int(r["aceptados"]) for r in rows], label="aceptados (202) por segundo", color="cyan")
     plt.plot(seconds, [int(r["finalizados"]) for r in rows], label="finalizados por segundo", color="green")
@@ -33,7 +33,7 @@ def main():
 
     lag = [(int(r["segundo"]), int(r["lag"])) for r in rows if r["lag"] != ""]
     if lag:
-        plt.plotsize(width, 9)
+        plt.plotsize(width, 8)
         plt.theme("dark")
         plt.plot([p[0] for p in lag], [p[1] for p in lag], label="lag de procesamiento (mensajes)", color="orange")
         plt.xlabel("segundos desde el inicio")
