@@ -10,7 +10,8 @@
 # figures against their results files (`scripts/test_cifras.py`) and the HTTP
 # contract (`scripts/contrato.sh`: schemathesis against both services with openapi/*.json), then the
 # fault suites, which kill and restart shared services, then `scripts/carga.sh --corto` (a few hundred
-# orders from a real dataset through the whole system; fails if one is lost, duplicated or not mailed).
+# orders from a real dataset through the whole system; fails if one is lost, duplicated or not mailed),
+# then `scripts/video.sh --corto` (the video's scenario on short settings, recorded and checked, not rendered).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PEDIDOS_ROOT"
@@ -93,6 +94,9 @@ else
   done
   log "phase 4: short load test on a real dataset (fails if an order is lost, duplicated or not mailed)"
   PEDIDOS_BUILD=debug PEDIDOS_SKIP_BUILD=1 bash scripts/carga.sh --corto || status=$?
+  # Its own infrastructure and state (.run/video-corto), on every port shifted by 100 so it never meets ours.
+  log "phase 5: the video's scenario on short settings (scripts/video.sh --corto: the cast is valid and has every caption)"
+  PEDIDOS_BUILD=debug PEDIDOS_SKIP_BUILD=1 VIDEO_DESPLAZAMIENTO_PUERTOS=100 bash scripts/video.sh --corto || status=$?
 fi
 if (( status == 0 )); then log "all tests passed"; else log "tests FAILED (status $status)"; fi
 exit "$status"
