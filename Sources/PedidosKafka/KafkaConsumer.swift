@@ -359,7 +359,8 @@ public final class KafkaConsumer: Sendable {
         return lag(committed: committed) { watermarks[$0] }
     }
 
-    /// Rewinds to its start every assigned partition whose position lies beyond its high watermark: the
+    /// Rewinds to its start every assigned partition whose position lies beyond its high watermark (by more
+    /// than the broker's possible under-report, ``KafkaProfile/maximumBatchRecords``): the
     /// partition was deleted and re-created (or the broker forgot it), and Tansu answers a fetch past the
     /// end with no records rather than `OFFSET_OUT_OF_RANGE`, so the consumer would otherwise wait there
     /// for ever. The new start is also stored, so the next commit does not put the group back past the end.
@@ -368,7 +369,9 @@ public final class KafkaConsumer: Sendable {
                                             positions: [TopicPartition: Int64], stored: [TopicPartition: Int64]) async {
         let beyond = watermarks.filter { partition, marks in
             let next = max(positions[partition] ?? -1, stored[partition] ?? -1)
-            return next > marks.high
+            // Tansu under-reports the end by up to a batch (KafkaProfile.maximumBatchRecords): a position
+            // within that of the reported end is normal, and rewinding it would re-process the partition.
+            return next > marks.high + Int64(KafkaProfile.maximumBatchRecords)
         }
         for (partition, marks) in beyond.sorted(by: { $0.key < $1.key }) {
             logger.warning("partition re-created behind this consumer: rewinding to its start", metadata: [

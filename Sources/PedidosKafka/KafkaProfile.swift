@@ -31,10 +31,18 @@ public enum KafkaProfile: String, Sendable, CaseIterable {
     }
 
     /// Producer settings common to both: every write acknowledged by all in-sync replicas, idempotent.
-    /// `linger.ms` is small: orders are latency-sensitive and the volume is modest.
+    /// `linger.ms` is small: orders are latency-sensitive and the volume is modest. `batch.num.messages`
+    /// is ``maximumBatchRecords``.
     public var producerProperties: [String: String] {
-        ["acks": "all", "enable.idempotence": "true", "linger.ms": "2"]
+        ["acks": "all", "enable.idempotence": "true", "linger.ms": "2",
+         "batch.num.messages": String(Self.maximumBatchRecords)]
     }
+
+    /// The most records our producers put in one batch. Tansu 0.6.0 reports a partition's high watermark as
+    /// its last batch's base offset + 1, not its real end, so a consumer's position can lie up to this many
+    /// records past the reported end without anything being wrong (``KafkaConsumer`` allows for it before
+    /// deciding that the broker forgot a partition).
+    public static let maximumBatchRecords = 500
 
     /// Replication factor for the topics the services create.
     public var replicationFactor: Int { self == .embedded ? 1 : 3 }
