@@ -186,6 +186,28 @@ if fase correo; then
 log "correo: the SMTP server's own pace and the outbox draining $correos mails"
 mkdir -p "$session/correo"
 lanes="${NOTIFICACIONES_SMTP_CONNECTIONS:-$(grep -o 'NOTIFICACIONES_SMTP_CONNECTIONS` | `[0-9]*' Sources/NotificacionesService/NotificacionesConfiguration.swift | grep -o '[0-9]*$')}"
+# Alone (RENDIMIENTO_FASES=correo) the outbox is empty: notificaciones creates the tables, then orders shaped
+# like the load's (four transitions, four mails each, as NotificationMail writes them) are added as `sent`.
+if [[ "$(sql "SELECT to_regclass('email_outbox') IS NOT NULL AND (SELECT count(*) FROM email_outbox) >= $correos")" != t ]]; then
+  [[ -f "$PEDIDOS_SERVICE_DIR/notificaciones.pid" ]] || PEDIDOS_DELAY=1s bash scripts/services.sh start notificaciones >/dev/null 2>&1
+  log "correo: adding $correos mails to the outbox"
+  sql "WITH o AS (
+         INSERT INTO orders (id, nombre, precio, correo, state, state_rank, updated_at)
+         SELECT 900000000 + g, 'María Peña Ibáñez', (10 + g % 90) || '.50', 'cliente' || g || '@clientes.test', 'finalizado', 3, now()
+         FROM generate_series(1, ($correos + 3) / 4) g ON CONFLICT DO NOTHING RETURNING id, nombre, precio, correo),
+       t AS (
+         INSERT INTO order_transitions (order_id, state, entered_at, kafka_partition, kafka_offset)
+         SELECT o.id, s.state, now(), 0, 0 FROM o CROSS JOIN unnest(ARRAY['recibido', 'preparando', 'entregando', 'finalizado']) s(state)
+         RETURNING order_id, state, entered_at)
+       INSERT INTO email_outbox (order_id, state, recipient, subject, body, message_id, status, attempts, sent_at)
+       SELECT o.id, t.state, o.correo, 'Tu pedido #' || o.id || ' está ' || t.state,
+              'Hola:' || E'\n\n' || 'Tu pedido #' || o.id || ' está ' || t.state || '. Ya lo estamos preparando.' || E'\n\n'
+              || 'Pedido: #' || o.id || E'\n' || 'Nombre: ' || o.nombre || E'\n' || 'Precio: ' || o.precio || E'\n'
+              || 'Estado: ' || t.state || E'\n' || 'Fecha: ' || to_char(t.entered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+              || E'\n\n' || 'Gracias por tu compra.' || E'\n' || 'Pedidos' || E'\n',
+              '<pedido-' || o.id || '-' || t.state || '@pedidos.test>', 'sent', 1, now()
+       FROM t JOIN o ON o.id = t.order_id" >/dev/null
+fi
 bash scripts/services.sh stop notificaciones >/dev/null
 reference() {
   "$python" scripts/smtp_referencia.py --host 127.0.0.1 --port "$EMBEDDED_SMTP_PORT" --conexiones "$1" --segundos 10 --json >"$2"

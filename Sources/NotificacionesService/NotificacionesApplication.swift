@@ -61,7 +61,8 @@ public func buildNotificacionesApplication(
 
         let metrics = NotificacionesMetrics(topics: topics)
         let signal = WakeSignal()
-        let outbox = PostgresMailOutboxRepository(pool: pool, uncertainResends: configuration.uncertainMailResends)
+        let outbox = PostgresMailOutboxRepository(pool: pool, uncertainResends: configuration.uncertainMailResends,
+                                                  maxConcurrentMarks: configuration.outboxMarkFlushes)
         let recorder = TransitionRecorder(
             consumer: consumer, topics: topics,
             store: PostgresTransitionStore(pool: pool, mailDomain: configuration.mailDomain),

@@ -16,6 +16,7 @@ import PedidosServiceKit
 /// | `NOTIFICACIONES_PIPELINE_DEPTH` | `2` | recorder transactions that may run at the same time |
 /// | `NOTIFICACIONES_SMTP_CONNECTIONS` | `8` | SMTP connections (outbox lanes) sending in parallel |
 /// | `NOTIFICACIONES_OUTBOX_BATCH` | `8` | outbox rows one lane claims at a time |
+/// | `NOTIFICACIONES_OUTBOX_MARK_FLUSHES` | `2` | group-committed `sending`/`sent` mark statements in flight (at least the lanes: one commit per lane and mail, no grouping) |
 /// | `NOTIFICACIONES_OUTBOX_POLL` | `1s` | fallback poll of the outbox when nobody signalled new rows |
 /// | `NOTIFICACIONES_MAIL_MAX_BACKOFF` | `5s` | longest wait before a transiently failed mail is retried |
 /// | `NOTIFICACIONES_METRICS_INTERVAL` | `5s` | refresh period of the consumer-lag and pending-mail gauges |
@@ -49,6 +50,8 @@ public struct NotificacionesConfiguration: Sendable {
     public var smtpConnections: Int
     /// Rows one lane claims at a time.
     public var outboxBatchSize: Int
+    /// Group-committed mark statements of the outbox in flight at the same time.
+    public var outboxMarkFlushes: Int
     /// Fallback poll interval of the outbox worker.
     public var outboxPollInterval: Duration
     /// Cap of the exponential retry delay of a mail.
@@ -86,6 +89,8 @@ public struct NotificacionesConfiguration: Sendable {
         recorderPipelineDepth = try environment.positiveInteger("NOTIFICACIONES_PIPELINE_DEPTH", default: 2)
         smtpConnections = try environment.positiveInteger("NOTIFICACIONES_SMTP_CONNECTIONS", default: 8)
         outboxBatchSize = try environment.positiveInteger("NOTIFICACIONES_OUTBOX_BATCH", default: 8)
+        outboxMarkFlushes = try environment.positiveInteger("NOTIFICACIONES_OUTBOX_MARK_FLUSHES",
+                                                            default: PostgresMailOutboxRepository.defaultMaxConcurrentMarks)
         outboxPollInterval = try environment.duration("NOTIFICACIONES_OUTBOX_POLL", default: .seconds(1))
         mailMaxBackoff = try environment.duration("NOTIFICACIONES_MAIL_MAX_BACKOFF", default: .seconds(5))
         metricsInterval = try environment.duration("NOTIFICACIONES_METRICS_INTERVAL", default: .seconds(5))

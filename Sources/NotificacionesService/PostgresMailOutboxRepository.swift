@@ -14,19 +14,30 @@ import PedidosPostgres
 /// Why re-send by default: the customer waiting for "su pedido fue entregado" is better served by a
 /// possible second copy — same Message-ID, which mail clients and many servers collapse into one — than
 /// by no mail at all. `uncertainResends = 0` keeps the strict "never twice" behaviour instead.
+///
+/// The `sending` and `sent` marks of all lanes are group-committed (``OutboxMarks``): the lanes waiting
+/// at the same time share one statement and one commit.
 public struct PostgresMailOutboxRepository: MailOutboxRepository {
     let pool: PostgresPool
     /// Times an interrupted hand-over is sent again (the `resends` column counts them).
     public let uncertainResends: Int
+    let marks: OutboxMarks
 
     /// Default of `uncertainResends` (and of `NOTIFICACIONES_CORREO_REENVIOS`).
     public static let defaultUncertainResends = 2
 
-    /// - Parameter uncertainResends: times a mail whose hand-over was interrupted after the end of data is
-    ///   sent again with the same Message-ID before it is left `uncertain` (0: never re-sent).
-    public init(pool: PostgresPool, uncertainResends: Int = PostgresMailOutboxRepository.defaultUncertainResends) {
+    /// Default of `maxConcurrentMarks`.
+    public static let defaultMaxConcurrentMarks = 2
+
+    /// - Parameters:
+    ///   - uncertainResends: times a mail whose hand-over was interrupted after the end of data is sent
+    ///     again with the same Message-ID before it is left `uncertain` (0: never re-sent).
+    ///   - maxConcurrentMarks: group-committed mark statements in flight at the same time.
+    public init(pool: PostgresPool, uncertainResends: Int = PostgresMailOutboxRepository.defaultUncertainResends,
+                maxConcurrentMarks: Int = PostgresMailOutboxRepository.defaultMaxConcurrentMarks) {
         self.pool = pool
         self.uncertainResends = max(0, uncertainResends)
+        self.marks = OutboxMarks(pool: pool, maxConcurrentFlushes: max(1, maxConcurrentMarks))
     }
 
     public func claimDue(limit: Int, lease: Duration) async throws -> [OutboxMail] {
@@ -68,26 +79,7 @@ public struct PostgresMailOutboxRepository: MailOutboxRepository {
 
     public func markSent(_ accepted: [OutboxMail.Accepted]) async throws {
         guard !accepted.isEmpty else { return }
-        try await pool.execute(Self.markSentStatement, Self.acceptedParameters(accepted, from: 1))
-    }
-
-    /// `sent` for the mails in `unnest($first::bigint[], $first+1::text[], $first+2::timestamptz[])`.
-    private static func markSentSQL(from first: Int) -> String {
-        """
-        UPDATE email_outbox AS o
-        SET status = 'sent', sent_at = a.sent_at, attempts = o.attempts + 1, last_error = NULL
-        FROM unnest($\(first)::bigint[], $\(first + 1)::text[], $\(first + 2)::timestamptz[]) AS a(order_id, state, sent_at)
-        WHERE o.order_id = a.order_id AND o.state = a.state AND o.status IN ('pending', 'sending')
-        """
-    }
-
-    private static let markSentStatement = markSentSQL(from: 1)
-
-    /// The three array parameters of ``markSentSQL(from:)``.
-    private static func acceptedParameters(_ accepted: [OutboxMail.Accepted], from first: Int) -> [PostgresValue] {
-        [PostgresArrayLiteral.integers(accepted.map(\.key.orderID)),
-         PostgresArrayLiteral.texts(accepted.map(\.key.estado.rawValue)),
-         PostgresArrayLiteral.timestamps(accepted.map(\.acceptedAt))]
+        _ = try await marks.mark(sending: nil, sent: accepted)
     }
 
     public func markRetry(_ key: OutboxMail.Key, error: String, after: Duration) async throws {
@@ -111,26 +103,8 @@ public struct PostgresMailOutboxRepository: MailOutboxRepository {
     }
 
     public func markSending(_ key: OutboxMail.Key, recordingSent accepted: [OutboxMail.Accepted]) async throws -> Bool {
-        let keyParameters: [PostgresValue] = [.int64(key.orderID), .string(key.estado.rawValue)]
-        guard !accepted.isEmpty else {
-            return try await pool.execute(Self.markSendingSQL, keyParameters) == 1
-        }
-        // One statement, one transaction: the data-modifying CTE records the accepted mails whatever the
-        // main UPDATE finds, and the count returned is the main UPDATE's.
-        return try await pool.execute(
-            """
-            WITH accepted AS (
-            \(Self.markSentSQL(from: 3))
-            )
-            \(Self.markSendingSQL)
-            """,
-            keyParameters + Self.acceptedParameters(accepted, from: 3)) == 1
+        try await marks.mark(sending: key, sent: accepted)
     }
-
-    private static let markSendingSQL = """
-        UPDATE email_outbox SET status = 'sending'
-        WHERE order_id = $1 AND state = $2 AND status = 'pending' AND next_attempt_at > now()
-        """
 
     /// `sending` → `pending` (due `after` from now, one more re-send) while the mail was re-sent fewer than
     /// `uncertainResends` times, else `uncertain`.

@@ -1,4 +1,3 @@
-import PedidosSupport
 import Synchronization
 
 /// Group commit: concurrent callers of ``submit(_:)`` share one `flush` of everything queued while the
@@ -7,9 +6,11 @@ import Synchronization
 /// - At most `maxConcurrentFlushes` flushes run at a time. A caller arriving while fewer run starts one at
 ///   once (alone, under light load: no added wait); otherwise it joins the queue, which the next free flush
 ///   takes whole (at most `maxBatchSize` items).
-/// - Every flush has a `deadline`: when it passes, the flush's callers get ``GroupCommitTimeout`` and its
+/// - A flush may have a `deadline`: when it passes, the flush's callers get ``GroupCommitTimeout`` and its
 ///   slot is freed for the queue (the late statement may still finish in the background; its outcome is
-///   then ignored). So a hung database delays no caller longer than `deadline`.
+///   then ignored). So a hung database delays no caller longer than `deadline`. Without one, callers
+///   always learn the flush's real outcome (for writes whose late success would matter).
+/// - A flush can answer each item (e.g. which rows it changed) through the item itself, before it returns.
 /// - ``isHealthy`` is false from a failed or late flush until the next successful one.
 public final class GroupCommitBatcher<Item: Sendable>: Sendable {
     /// Writes one batch; throws if none of it can be considered written.
@@ -30,14 +31,14 @@ public final class GroupCommitBatcher<Item: Sendable>: Sendable {
     private let flush: Flush
     private let maxBatchSize: Int
     private let maxConcurrentFlushes: Int
-    private let deadline: Duration
+    private let deadline: Duration?
 
     /// - Parameters:
     ///   - maxBatchSize: most items one flush writes.
     ///   - maxConcurrentFlushes: flushes that may run at the same time.
-    ///   - deadline: longest a flush may take before its callers are failed.
+    ///   - deadline: longest a flush may take before its callers are failed; `nil`: as long as it takes.
     ///   - flush: writes a batch.
-    public init(maxBatchSize: Int = 1000, maxConcurrentFlushes: Int = 2, deadline: Duration = .seconds(3),
+    public init(maxBatchSize: Int = 1000, maxConcurrentFlushes: Int = 2, deadline: Duration? = .seconds(3),
                 flush: @escaping Flush) {
         precondition(maxBatchSize > 0 && maxConcurrentFlushes > 0)
         self.flush = flush
@@ -72,16 +73,17 @@ public final class GroupCommitBatcher<Item: Sendable>: Sendable {
 
     private func start(_ batch: [Waiter]) {
         let settledBox = SettledFlag()
-        let deadline = self.deadline
-        let timer = Task { [weak self] in
-            guard (try? await Task.sleep(for: deadline)) != nil else { return }
-            self?.finish(batch, settled: settledBox, result: .failure(GroupCommitTimeout(deadline: deadline)))
+        let timer = deadline.map { deadline in
+            Task { [weak self] in
+                guard (try? await Task.sleep(for: deadline)) != nil else { return }
+                self?.finish(batch, settled: settledBox, result: .failure(GroupCommitTimeout(deadline: deadline)))
+            }
         }
         let flush = self.flush
         Task { [weak self] in
             let result: Result<Void, any Error>
             do { try await flush(batch.map(\.item)); result = .success(()) } catch { result = .failure(error) }
-            timer.cancel()
+            timer?.cancel()
             self?.finish(batch, settled: settledBox, result: result)
         }
     }

@@ -1,0 +1,100 @@
+import Foundation
+import PedidosDomain
+import Metrics
+import PedidosPostgres
+import PedidosSupport
+import Synchronization
+
+/// The `sending` and `sent` marks of the outbox lanes, group-committed (``GroupCommitBatcher``): the
+/// marks of every lane waiting at the same time share one statement — one transaction, one WAL flush —
+/// instead of one commit per lane and mail.
+///
+/// Each lane still waits for the commit that holds its own `sending` mark before its SMTP end of data,
+/// and learns whether the mark was made (the row may no longer be its own), so nothing about the
+/// hand-over changes; the lanes only share the commit. There is no deadline: a lane always learns the
+/// real outcome of its mark (a late `sending` it did not wait for would overwrite the row's next state).
+final class OutboxMarks: Sendable {
+    /// One lane's marks: at most one mail about to be handed over, and the mails the server accepted.
+    final class Request: Sendable {
+        let sending: OutboxMail.Key?
+        let sent: [OutboxMail.Accepted]
+        private let marked = Atomic<Bool>(false)
+
+        init(sending: OutboxMail.Key?, sent: [OutboxMail.Accepted]) {
+            self.sending = sending
+            self.sent = sent
+        }
+
+        /// Whether the flush turned `sending` from `pending` into `sending`.
+        var isMarked: Bool { marked.load(ordering: .acquiring) }
+        fileprivate func setMarked() { marked.store(true, ordering: .releasing) }
+    }
+
+    private let batcher: GroupCommitBatcher<Request>
+    private let flushCount: FlushCount
+
+    /// Mark statements run so far.
+    var flushes: Int { flushCount.value.load(ordering: .relaxed) }
+
+    private final class FlushCount: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
+    /// - Parameter maxConcurrentFlushes: mark statements in flight at the same time (pool connections used).
+    init(pool: PostgresPool, maxConcurrentFlushes: Int) {
+        let batchSize = Recorder(label: "notificaciones_outbox_mark_batch_size")
+        let latency = Metrics.Timer(label: "notificaciones_outbox_mark_duration_seconds", preferredDisplayUnit: .seconds)
+        let flushCount = FlushCount()
+        self.flushCount = flushCount
+        batcher = GroupCommitBatcher(maxBatchSize: 1000, maxConcurrentFlushes: maxConcurrentFlushes, deadline: nil) { requests in
+            let started = ContinuousClock.now
+            let rows = try await pool.query(Self.statement, Self.parameters(requests))
+            var marked = Set<OutboxMail.Key>()
+            for row in rows {
+                if let estado = Estado(rawValue: try row.string("state")) {
+                    marked.insert(OutboxMail.Key(orderID: try row.int64("order_id"), estado: estado))
+                }
+            }
+            for request in requests {
+                if let key = request.sending, marked.contains(key) { request.setMarked() }
+            }
+            flushCount.value.add(1, ordering: .relaxed)
+            batchSize.record(requests.count)
+            latency.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+        }
+    }
+
+    /// Commits `sending` (`pending` → `sending`, only while the claim's lease lasts) and `sent` with the
+    /// marks of the other lanes waiting; returns whether `sending` was marked.
+    func mark(sending: OutboxMail.Key?, sent: [OutboxMail.Accepted]) async throws -> Bool {
+        let request = Request(sending: sending, sent: sent)
+        try await batcher.submit(request)
+        return request.isMarked
+    }
+
+    /// One statement, one transaction: the data-modifying CTE records the accepted mails (rows no longer
+    /// `pending` or `sending` are left alone), the main UPDATE hands over the rows still claimed. The two
+    /// never touch the same row (a lane's accepted mails are not being handed over by anyone).
+    static let statement = """
+        WITH accepted AS (
+            UPDATE email_outbox AS o
+            SET status = 'sent', sent_at = a.sent_at, attempts = o.attempts + 1, last_error = NULL
+            FROM unnest($3::bigint[], $4::text[], $5::timestamptz[]) AS a(order_id, state, sent_at)
+            WHERE o.order_id = a.order_id AND o.state = a.state AND o.status IN ('pending', 'sending')
+        )
+        UPDATE email_outbox AS o SET status = 'sending'
+        FROM unnest($1::bigint[], $2::text[]) AS m(order_id, state)
+        WHERE o.order_id = m.order_id AND o.state = m.state AND o.status = 'pending' AND o.next_attempt_at > now()
+        RETURNING o.order_id, o.state
+        """
+
+    static func parameters(_ requests: [Request]) -> [PostgresValue] {
+        let sending = requests.compactMap(\.sending)
+        let sent = requests.flatMap(\.sent)
+        return [PostgresArrayLiteral.integers(sending.map(\.orderID)),
+                PostgresArrayLiteral.texts(sending.map(\.estado.rawValue)),
+                PostgresArrayLiteral.integers(sent.map(\.key.orderID)),
+                PostgresArrayLiteral.texts(sent.map(\.key.estado.rawValue)),
+                PostgresArrayLiteral.timestamps(sent.map(\.acceptedAt))]
+    }
+}
