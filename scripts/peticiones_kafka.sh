@@ -37,21 +37,25 @@ carga() {
 carga rafaga --dataset datasets/supermercado.csv --demora 1s --cantidad 20 --resultados "$RUN/calentamiento" >/dev/null 2>&1 || true
 
 declare -A mark
+started=$(date +%s.%N)
 for service in solicitudes procesamiento notificaciones; do mark[$service]=$(wc -l <"$PEDIDOS_SERVICE_DIR/$service.log"); done
 carga sostenido --dataset datasets/diamantes.csv --demora 1s --tasa "$rate" --duracion "$seconds" --plazo 120 \
   --resultados "$RUN/sostenido" >"$RUN/carga.txt" 2>&1 || true
 # The requests of the run only: up to the moment the run ended (its last order finalizado).
 declare -A end
 for service in solicitudes procesamiento notificaciones; do end[$service]=$(wc -l <"$PEDIDOS_SERVICE_DIR/$service.log"); done
+# The window also holds the wait for every order to finish and every mail to arrive (idle fetches count).
+window="$(echo "$(date +%s.%N) - $started" | bc)"
 orders="$(grep -o '"aceptados" *: *[0-9]*' "$(find "$RUN/sostenido" -name resumen.json | head -n1)" | grep -o '[0-9]*$')"
 
-echo "# Peticiones Kafka por pedido ($rate pedidos/s × $seconds s, $orders pedidos aceptados, N = 1 s)"
+printf '# Peticiones Kafka por pedido (%s pedidos/s × %s s, %s pedidos aceptados, N = 1 s; ventana de %.0f s)\n' \
+  "$rate" "$seconds" "$orders" "$window"
 echo
-echo "| servicio | API | peticiones | por pedido | por segundo |"
+echo "| servicio | API | peticiones | por pedido | por segundo de la ventana |"
 echo "|---|---|---|---|---|"
 for service in solicitudes procesamiento notificaciones; do
   sed -n "$((mark[$service] + 1)),${end[$service]}p" "$PEDIDOS_SERVICE_DIR/$service.log" \
     | grep -o 'Sent [A-Za-z]*Request' | sort | uniq -c | sort -rn \
-    | awk -v s="$service" -v o="$orders" -v t="$seconds" \
+    | awk -v s="$service" -v o="$orders" -v t="$window" \
         '{ api = $3; sub(/Request$/, "", api); printf "| %s | %s | %d | %.2f | %.1f |\n", s, api, $1, $1 / o, $1 / t }'
 done
