@@ -50,11 +50,13 @@ public func buildNotificacionesApplication(
                                         partitions: configuration.partitions, logger: logger)
         try await topicGuard.ensureTopics()
         let consumer = try KafkaConsumer(configuration: configuration.kafka, groupID: topics.notificationsGroup,
-                                         topics: topics.all, logger: logger)
+                                         topics: topics.all, properties: configuration.brokerLoad.consumerProperties,
+                                         logger: logger)
         let admin = try KafkaAdmin(configuration: configuration.kafka, logger: logger)
         // For dead letters (records that are not valid orders) and the reconciler's re-published states.
         let producer = try KafkaProducer(configuration: configuration.kafka,
-                                         properties: ["message.timeout.ms": "4500", "linger.ms": "5"], logger: logger)
+                                         properties: configuration.brokerLoad.producerProperties
+                                            .merging(["message.timeout.ms": "4500"]) { _, new in new }, logger: logger)
         let clients = try (0..<configuration.smtpConnections).map { _ in
             try SMTPClient(configuration: configuration.smtp, logger: logger)
         }

@@ -19,6 +19,8 @@ import PedidosServiceKit
 /// | `NOTIFICACIONES_OUTBOX_MARK_FLUSHES` | `2` | group-committed `sending`/`sent` mark statements in flight (at least the lanes: one commit per lane and mail, no grouping) |
 /// | `NOTIFICACIONES_OUTBOX_POLL` | `1s` | fallback poll of the outbox when nobody signalled new rows |
 /// | `NOTIFICACIONES_MAIL_MAX_BACKOFF` | `5s` | longest wait before a transiently failed mail is retried |
+/// | `NOTIFICACIONES_KAFKA_FETCH_WAIT` | `250ms` | the recorder's `fetch.wait.max.ms` (see ``BrokerLoadSettings``) |
+/// | `NOTIFICACIONES_KAFKA_LINGER` | `5ms` | the producer's `linger.ms` (dead letters, the reconciler's re-published states) |
 /// | `NOTIFICACIONES_METRICS_INTERVAL` | `5s` | refresh period of the consumer-lag and pending-mail gauges |
 /// | `NOTIFICACIONES_CORREO_REENVIOS` | `2` | times a mail whose hand-over was interrupted after the end of data is sent again (same Message-ID); `0`: never (it stays `uncertain`) |
 /// | `NOTIFICACIONES_RECONCILIADOR*` | | see ``ReconcilerSettings`` |
@@ -62,6 +64,8 @@ public struct NotificacionesConfiguration: Sendable {
     public var uncertainMailResends: Int
     /// The reconciler's schedule and bounds.
     public var reconciler: ReconcilerSettings
+    /// The producer's linger and the recorder's fetch wait.
+    public var brokerLoad: BrokerLoadSettings
 
     /// Reads and validates the configuration.
     /// - Throws: ``ConfigurationError`` naming the variable, `SMTPError` or `PostgresError` for unusable values.
@@ -103,6 +107,8 @@ public struct NotificacionesConfiguration: Sendable {
             uncertainMailResends = PostgresMailOutboxRepository.defaultUncertainResends
         }
         reconciler = try ReconcilerSettings(environment: environment)
+        brokerLoad = try BrokerLoadSettings(environment: environment, service: "NOTIFICACIONES",
+                                            linger: .milliseconds(5), fetchWait: .milliseconds(250))
     }
 
     /// The domain of the sender address (`SMTP_FROM`), used on the right of every Message-ID.

@@ -18,6 +18,8 @@ import ServiceLifecycle
 /// | `PROCESAMIENTO_PORT` | `8082` | HTTP port |
 /// | `PROCESAMIENTO_COLA_MAXIMA` | `5000` | records one partition keeps in memory (its memory bound) |
 /// | `PROCESAMIENTO_PAUSA_LARGA` | `30s` | a partition whose newest record is due this far ahead is paused until shortly before it is due, even when memory would suffice (``PausePolicy``) |
+/// | `PROCESAMIENTO_KAFKA_LINGER` | `50ms` | the producer's `linger.ms` (records of a partition within it go as one batch: one object in the broker) |
+/// | `PROCESAMIENTO_KAFKA_FETCH_WAIT` | `200ms` | the stages' `fetch.wait.max.ms` (see ``BrokerLoadSettings``) |
 public func buildProcesamientoApplication(
     environment: ServiceEnvironment,
     stages requested: [Estado]? = nil,
@@ -30,7 +32,12 @@ public func buildProcesamientoApplication(
     // A record not acknowledged within 10 s fails (and the stage retries it): after the embedded broker
     // restarted empty, the idempotent handle's records time out until the handle is replaced, so this
     // bounds how long the pipeline stays stalled (librdkafka's 30 s made recovery take ~30 s).
-    let producer = try KafkaProducer(configuration: kafka, properties: ["message.timeout.ms": "10000"], logger: logger)
+    // Fewer, larger batches and fewer fetches: the embedded broker's work grows with both (BrokerLoadSettings).
+    let brokerLoad = try BrokerLoadSettings(environment: environment, service: "PROCESAMIENTO",
+                                            linger: .milliseconds(50), fetchWait: .milliseconds(200))
+    let producer = try KafkaProducer(configuration: kafka,
+                                     properties: brokerLoad.producerProperties.merging(["message.timeout.ms": "10000"]) { _, new in new },
+                                     logger: logger)
     let topicGuard = try TopicGuard(configuration: kafka, topics: topics, partitions: environment.partitions, logger: logger)
     try await topicGuard.ensureTopics()
     let capacity = try environment.positiveInteger("PROCESAMIENTO_COLA_MAXIMA", default: 5_000)
@@ -38,7 +45,7 @@ public func buildProcesamientoApplication(
     let stages = try estados.map { estado in
         try ProcessingStage(estado: estado, delay: environment.delay(for: estado), topics: topics,
                             kafka: kafka, producer: producer, queueCapacityPerPartition: capacity,
-                            longWait: longWait, logger: logger)
+                            longWait: longWait, consumerProperties: brokerLoad.consumerProperties, logger: logger)
     }
 
     let router = Router()

@@ -41,6 +41,7 @@ public final class ProcessingStage: Service, Sendable {
     ///   - queueCapacityPerPartition: most records one partition keeps in memory (the memory bound).
     ///   - longWait: a partition whose newest record is due this far ahead is paused until shortly before
     ///     it is due even when memory would suffice (see ``PausePolicy``).
+    ///   - consumerProperties: librdkafka settings of the stage's consumer (e.g. `fetch.wait.max.ms`).
     public init(
         estado: Estado,
         delay: Duration,
@@ -49,6 +50,7 @@ public final class ProcessingStage: Service, Sendable {
         producer: KafkaProducer,
         queueCapacityPerPartition: Int = 5_000,
         longWait: Duration = .seconds(30),
+        consumerProperties: [String: String] = [:],
         logger: Logger
     ) throws {
         guard let next = estado.next else { throw ConfigurationError("\(estado.rawValue) has no next state to process") }
@@ -61,7 +63,7 @@ public final class ProcessingStage: Service, Sendable {
         logger[metadataKey: "estado"] = "\(estado.rawValue)"
         self.logger = logger
         consumer = try KafkaConsumer(configuration: kafka, groupID: topics.processingGroup(for: estado),
-                                     topics: [topics.topic(for: estado)], logger: logger)
+                                     topics: [topics.topic(for: estado)], properties: consumerProperties, logger: logger)
         pending = PendingTransitions(capacityPerPartition: queueCapacityPerPartition, longWait: longWait)
         metrics = StageMetrics(estado: estado, topics: topics)
         deadLetters = DeadLetterPublisher(producer: producer, topics: topics, group: topics.processingGroup(for: estado),
