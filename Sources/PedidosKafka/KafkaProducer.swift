@@ -4,7 +4,7 @@ import PedidosSupport
 import ServiceLifecycle
 import Synchronization
 
-/// An idempotent producer (`acks=all`) whose `send` returns once the broker acknowledged the record.
+/// A producer (`acks=all`; idempotent on a real cluster, see ``KafkaProfile/producerProperties``) whose `send` returns once the broker acknowledged the record.
 ///
 /// If the handle hits a fatal error (for example after the broker restarted and lost the producer's
 /// state), the producer replaces its handle by itself and retries the sends that failed for that reason,
@@ -78,7 +78,6 @@ public final class KafkaProducer: Service, Sendable {
         all.merge(configuration.profile.producerProperties) { _, new in new }
         all["message.timeout.ms"] = "30000"
         all.merge(properties) { _, new in new }
-        all.merge(EmbeddedBrokerStorage.producerProperties) { _, new in new }
         all.merge(configuration.properties) { _, new in new }
         self.properties = all
         self.logger = logger
