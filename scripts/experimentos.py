@@ -20,6 +20,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from graficos import save  # noqa: E402  (same folder: the figures are saved the same way)
+
 STAGES = ["recibido", "preparando", "entregando"]
 
 
@@ -158,12 +160,6 @@ def aggregate(rows, key):
     return out
 
 
-def save(fig, out, name):
-    fig.tight_layout()
-    path = os.path.join(out, name)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    print(path)
 
 
 def errorbars(ax, groups, key, column, label, style="o-"):

@@ -36,16 +36,7 @@ done
 
 # --- Debian packages: Pango for WeasyPrint, DejaVu fonts, python3-venv ----------------------------
 APT_PACKAGES=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core python3-venv)
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if (( ${#missing[@]} )); then
-  SUDO=""; if (( EUID != 0 )); then SUDO="sudo"; fi
-  log "instalando paquetes de Debian: ${missing[*]}"
-  $SUDO apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+ensure_debian_packages "${APT_PACKAGES[@]}"
 
 # --- venv with Python-Markdown and WeasyPrint -----------------------------------------------------
 VENV="$DEPS/venv-informe"

@@ -54,6 +54,27 @@ ensure_venv() {
   echo "$want" > "$stamp"
 }
 
+# ensure_debian_packages PACKAGE...: installs with apt-get the given Debian packages that are not installed yet
+# (sudo when not root); does nothing when all are.
+ensure_debian_packages() {
+  local p missing=() sudo=""
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  (( ${#missing[@]} )) || return 0
+  (( EUID == 0 )) || sudo="sudo"
+  log "installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# remove_run_dir DIR: deletes a run directory, including the PostgreSQL files that live outside it behind a
+# link when running as root (scripts/infra.sh, pg_dir). Stop what runs from it first.
+remove_run_dir() {
+  if [[ -L "$1/postgres" ]]; then rm -rf "$(readlink -f "$1/postgres")"; fi
+  rm -rf "$1"
+}
+
 # port_open HOST PORT: true when a TCP connection succeeds.
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 

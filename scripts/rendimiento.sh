@@ -56,9 +56,7 @@ log "results in ${session#$PEDIDOS_ROOT/}"
 fresh_infra() {
   bash scripts/services.sh stop >/dev/null 2>&1 || true
   bash scripts/infra.sh down >/dev/null 2>&1 || true
-  # As root PostgreSQL's files live outside .run (scripts/infra.sh, pg_dir) behind a link: remove them too.
-  if [[ -L "$RUN/postgres" ]]; then rm -rf "$(readlink -f "$RUN/postgres")"; fi
-  rm -rf "$RUN"
+  remove_run_dir "$RUN"
   bash scripts/infra.sh up >/dev/null 2>&1
   source "$RUN/infra.env"
 }

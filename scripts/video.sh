@@ -232,16 +232,7 @@ esac
 # --- what it needs: Debian packages and the pinned venv --------------------------------------
 APT_PACKAGES=(asciinema jq fonts-dejavu-core python3-venv)
 (( corto )) || APT_PACKAGES+=(ffmpeg)
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if (( ${#missing[@]} )); then
-  SUDO=""; if (( EUID != 0 )); then SUDO="sudo"; fi
-  log "instalando paquetes de Debian: ${missing[*]}"
-  $SUDO apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+ensure_debian_packages "${APT_PACKAGES[@]}"
 VENV="$DEPS/venv-video"
 ensure_venv "$VENV" "$PEDIDOS_ROOT/scripts/requirements-video.txt" "creando el venv del video ($VENV): agg + plotext"
 bash scripts/bootstrap.sh   # up.sh runs it again inside the recording; here so that its first run's output stays out
