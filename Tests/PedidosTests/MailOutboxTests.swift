@@ -19,7 +19,6 @@ struct MailOutboxTests {
     @Test("strict mode (no re-sends): a row left sending past its lease turns uncertain and is never claimed again")
     func abandonedHandOverIsUncertain() async throws {
         let pool = try await Support.isolatedPool()
-        try await MigrationRunner(pool: pool, directory: TestEnvironment.repositoryRoot.appendingPathComponent("migrations")).run()
         let outbox = PostgresMailOutboxRepository(pool: pool, uncertainResends: 0)
         let id = Support.orderIDBase()
         let pedido = Pedido(id: id, nombre: "Prueba", precio: try Precio(literal: "1.50"),
@@ -55,7 +54,6 @@ struct MailOutboxTests {
     @Test("a sending commit records the previous mails sent in its transaction; a batched sent mark leaves other statuses alone")
     func batchedSentMarks() async throws {
         let pool = try await Support.isolatedPool()
-        try await MigrationRunner(pool: pool, directory: TestEnvironment.repositoryRoot.appendingPathComponent("migrations")).run()
         let outbox = PostgresMailOutboxRepository(pool: pool)
         let id = Support.orderIDBase()
         try await Self.recordOrder(pool, id: id, recipient: Support.recipient("lote"))
@@ -96,7 +94,6 @@ struct MailOutboxTests {
     @Test("the worker keeps its SMTP connections open across mails and records every accepted mail sent, once")
     func workerKeepsConnections() async throws {
         let pool = try await Support.isolatedPool()
-        try await MigrationRunner(pool: pool, directory: TestEnvironment.repositoryRoot.appendingPathComponent("migrations")).run()
         let recipient = Support.recipient("conexiones")
         let base = Support.orderIDBase()
         let ids = (0..<15).map { base + Int64($0) }
@@ -130,7 +127,6 @@ struct MailOutboxTests {
     @Test("strict mode (no re-sends): a sender that dies between the server's 250 and the sent commit leaves the row sending: it turns uncertain, never resent")
     func deathBeforeSentIsUncertain() async throws {
         let pool = try await Support.isolatedPool()
-        try await MigrationRunner(pool: pool, directory: TestEnvironment.repositoryRoot.appendingPathComponent("migrations")).run()
         let recipient = Support.recipient("muere")
         let id = Support.orderIDBase()
         try await Self.recordOrder(pool, id: id, recipient: recipient, states: [.recibido])

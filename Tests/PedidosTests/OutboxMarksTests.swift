@@ -15,7 +15,6 @@ struct OutboxMarksTests {
     @Test("concurrent hand-overs share commits; each lane learns its own outcome and its accepted mails are recorded")
     func concurrentMarksShareCommits() async throws {
         let pool = try await Support.isolatedPool()
-        try await MigrationRunner(pool: pool, directory: TestEnvironment.repositoryRoot.appendingPathComponent("migrations")).run()
         let outbox = PostgresMailOutboxRepository(pool: pool, maxConcurrentMarks: 2)
         let base = Support.orderIDBase()
         let lanes = 24
@@ -60,7 +59,6 @@ struct OutboxMarksTests {
     @Test("a lone lane's marks are one statement each, carrying the previous mail; recording nothing runs no statement")
     func ungroupedMarks() async throws {
         let pool = try await Support.isolatedPool()
-        try await MigrationRunner(pool: pool, directory: TestEnvironment.repositoryRoot.appendingPathComponent("migrations")).run()
         let outbox = PostgresMailOutboxRepository(pool: pool, maxConcurrentMarks: 1)
         let id = Support.orderIDBase()
         try await MailOutboxTests.recordOrder(pool, id: id, recipient: Support.recipient("marcas-solas"))
