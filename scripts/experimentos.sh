@@ -106,14 +106,6 @@ python="$DEPS/venv/bin/python"
 psql_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)/psql"
 samplers=()
 
-fresh_infra() {
-  bash scripts/scale-workers.sh stop >/dev/null 2>&1 || true
-  bash scripts/services.sh stop >/dev/null 2>&1 || true
-  bash scripts/infra.sh down >/dev/null 2>&1 || true
-  remove_run_dir "$RUN"
-  bash scripts/infra.sh up >/dev/null 2>&1
-  source "$RUN/infra.env"
-}
 stop_samplers() {
   local pid
   for pid in "${samplers[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -151,14 +143,8 @@ carga() {
     --procesamiento "$procesamiento" --smtp-store "$SMTP_STORE" --database-url "$DATABASE_URL"
 }
 warm_up() { carga rafaga --cantidad 20 --resultados "$session/calentamiento" >/dev/null 2>&1 || true; }
-pid_of() {
-  case "$1" in
-    tansu) cat "$RUN/kafka/tansu.pid" ;;
-    smtp) cat "$RUN/smtp/smtp.pid" ;;
-    postgres) head -n1 "$RUN/postgres/data/postmaster.pid" ;;
-    *) cat "$2" ;;
-  esac
-}
+# pid_of NAME [PIDFILE]: an infrastructure process, or a service from its PID file.
+pid_of() { infra_pid "$1" 2>/dev/null || cat "$2"; }
 # start_samplers DIR: lag from the broker (4/s), outbox (1/s), CPU and RSS of every process (1/s).
 start_samplers() {
   local dir="$1" targets=() f name
@@ -220,7 +206,7 @@ barrido)
   for rep in $(seq 1 "$repeticiones"); do
     for rate in $tasas; do
       log "barrido: $rate orders/s × ${duracion}s (repetition $rep of $repeticiones), fresh infrastructure"
-      fresh_infra; services_up; warm_up
+      fresh_infrastructure; services_up; warm_up
       measured "$session/r$rate-rep$rep" sostenido --tasa "$rate" --duracion "$duracion"
     done
   done ;;
@@ -228,7 +214,7 @@ rafagas)
   for rep in $(seq 1 "$repeticiones"); do
     for count in $cantidades; do
       log "rafagas: $count orders at once (repetition $rep), fresh infrastructure"
-      fresh_infra; services_up; warm_up
+      fresh_infrastructure; services_up; warm_up
       measured "$session/m$count-rep$rep" rafaga --cantidad "$count"
     done
   done ;;
@@ -236,7 +222,7 @@ volumen)
   for rep in $(seq 1 "$repeticiones"); do
     for volume in $volumenes; do
       log "volumen: $volume records stored, then $tasa orders/s × ${duracion}s (repetition $rep), fresh broker"
-      fresh_infra
+      fresh_infrastructure
       dir="$session/v$volume-rep$rep"; mkdir -p "$dir"
       if (( volume > 0 )); then
         "$PEDIDOS_ROOT/.build/release/carga" precargar --brokers "$KAFKA_BROKERS" --registros "$volume" >"$dir/precarga.txt" 2>&1
@@ -253,7 +239,7 @@ escalado)
   for rep in $(seq 1 "$repeticiones"); do
     for k in $workers; do
       log "escalado: $k procesamiento worker(s) per stage, $tasa orders/s × ${duracion}s (repetition $rep)"
-      fresh_infra; services_up solicitudes notificaciones
+      fresh_infrastructure; services_up solicitudes notificaciones
       PEDIDOS_DELAY="$demora" bash scripts/scale-workers.sh todos "$k" >"$session/workers-k$k-rep$rep.txt" 2>&1
       warm_up
       measured "$session/k$k-rep$rep" sostenido --tasa "$tasa" --duracion "$duracion"
@@ -263,7 +249,7 @@ escalado)
 fallo)
   for rep in $(seq 1 "$repeticiones"); do
     log "fallo: $tasa orders/s × ${duracion}s; kill -9 procesamiento at $((duracion / 4))s, notificaciones at $((duracion / 2))s"
-    fresh_infra; services_up; warm_up
+    fresh_infrastructure; services_up; warm_up
     dir="$session/rep$rep"; mkdir -p "$dir"
     echo "t,evento,servicio" >"$dir/eventos.csv"
     (
@@ -287,7 +273,7 @@ fallo)
 correo)
   for rep in $(seq 1 "$repeticiones"); do
     log "correo: $tasa orders/s × ${duracion}s, then until the outbox is empty"
-    fresh_infra; services_up; warm_up
+    fresh_infrastructure; services_up; warm_up
     measured "$session/rep$rep" sostenido --tasa "$tasa" --duracion "$duracion"
   done ;;
 esac

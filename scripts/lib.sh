@@ -75,6 +75,30 @@ remove_run_dir() {
   rm -rf "$1"
 }
 
+# fresh_infrastructure: stops whatever runs from $RUN (scaled workers, services, the embedded infrastructure),
+# deletes its data and starts the infrastructure again empty (broker, database, mail store), then loads its
+# addresses. For benchmarks and experiments: each measurement starts from nothing left over by the last one.
+fresh_infrastructure() {
+  bash "$PEDIDOS_ROOT/scripts/scale-workers.sh" stop >/dev/null 2>&1 || true
+  bash "$PEDIDOS_ROOT/scripts/services.sh" stop >/dev/null 2>&1 || true
+  bash "$PEDIDOS_ROOT/scripts/infra.sh" down >/dev/null 2>&1 || true
+  remove_run_dir "$RUN"
+  bash "$PEDIDOS_ROOT/scripts/infra.sh" up >/dev/null 2>&1
+  # shellcheck disable=SC1091
+  source "$RUN/infra.env"
+}
+
+# infra_pid NAME: the PID of an embedded infrastructure process of $RUN (tansu, weed, smtp or postgres).
+infra_pid() {
+  case "$1" in
+    tansu) cat "$RUN/kafka/tansu.pid" ;;
+    weed) cat "$RUN/s3/weed.pid" ;;
+    smtp) cat "$RUN/smtp/smtp.pid" ;;
+    postgres) head -n1 "$RUN/postgres/data/postmaster.pid" ;;
+    *) return 1 ;;
+  esac
+}
+
 # port_open HOST PORT: true when a TCP connection succeeds.
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 

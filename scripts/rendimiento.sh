@@ -52,14 +52,6 @@ session="${RENDIMIENTO_SESION:-$PEDIDOS_ROOT/resultados/rendimiento-$(date +%Y%m
 mkdir -p "$session"
 log "results in ${session#$PEDIDOS_ROOT/}"
 
-# fresh_infra: an empty broker, database and mail store (each phase measures its own load, not the last one's).
-fresh_infra() {
-  bash scripts/services.sh stop >/dev/null 2>&1 || true
-  bash scripts/infra.sh down >/dev/null 2>&1 || true
-  remove_run_dir "$RUN"
-  bash scripts/infra.sh up >/dev/null 2>&1
-  source "$RUN/infra.env"
-}
 cleanup() {
   local status=$?
   [[ -n "${sampler:-}" ]] && kill "$sampler" 2>/dev/null || true
@@ -68,21 +60,14 @@ cleanup() {
   exit "$status"
 }
 trap cleanup EXIT
-fresh_infra
+fresh_infrastructure
 psql_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)/psql"
 sql() { "$psql_bin" "$DATABASE_URL" -qtAX -c "$1"; }
 python="$DEPS/venv/bin/python"
 { echo "# $(date -Is) $(uname -r), $(nproc) cores, phases: $fases, broker storage: $EMBEDDED_KAFKA_STORAGE"; uptime; git -C "$PEDIDOS_ROOT" log -1 --format='commit %h %s'; } >>"$session/maquina.txt"
 
-pid_of() {
-  case "$1" in
-    tansu) cat "$RUN/kafka/tansu.pid" ;;
-    weed) cat "$RUN/s3/weed.pid" ;;
-    smtp) cat "$RUN/smtp/smtp.pid" ;;
-    postgres) head -n1 "$RUN/postgres/data/postmaster.pid" ;;
-    *) cat "$PEDIDOS_SERVICE_DIR/$1.pid" ;;
-  esac
-}
+# pid_of NAME: an infrastructure process, or a service from its PID file.
+pid_of() { infra_pid "$1" 2>/dev/null || cat "$PEDIDOS_SERVICE_DIR/$1.pid"; }
 # sample FILE NAME...: samples CPU and RSS of the named processes until stop_sampling.
 sample() {
   local file="$1" process; shift
@@ -153,7 +138,7 @@ fi
 # --- transiciones: N=1s and N=5s at 100 and 500 orders/s --------------------------------------------
 fase transiciones && for delay in ${RENDIMIENTO_DEMORAS:-1s 5s}; do
   log "transiciones: N=$delay"
-  fresh_infra
+  fresh_infrastructure
   services_with_delay "$delay"
   warm_up "$delay"
   for rate in ${RENDIMIENTO_TASAS:-100 500}; do steady "$session/transiciones" "n$delay-r$rate" "$rate" "$duracion" "$delay"; done
@@ -162,7 +147,7 @@ done
 # --- sostenido: fresh broker, N=1s ------------------------------------------------------------------
 if fase sostenido; then
 log "sostenido: $tasa_sostenida orders/s for $duracion_sostenida s on a fresh infrastructure"
-fresh_infra
+fresh_infrastructure
 services_with_delay 1s
 warm_up 1s
 steady "$session" "sostenido-r$tasa_sostenida" "$tasa_sostenida" "$duracion_sostenida" 1s

@@ -13,11 +13,16 @@ import PedidosSupport
 /// crashed instance never leaves it held.
 ///
 /// Inside the pass:
-/// 1. ``markFinishedSQL``: accepted orders notificaciones recorded `finalizado` are marked `finished`,
-///    so they leave the partial index the scan reads (it covers the orders still on their way only);
+/// 1. ``markFinishedSQL``: accepted orders notificaciones recorded `finalizado` with all four transitions
+///    are marked `finished`, so they leave the partial index the scan reads (it covers the orders still on
+///    their way only);
 /// 2. ``stuckSQL``: the accepted orders not finished whose current state (from `orders`, or `recibido`
 ///    with its acceptance time for an order notificaciones never saw) was entered longer than N + margin
-///    ago, oldest first.
+///    ago, oldest first; and the `finalizado` orders missing an earlier transition (its record was lost
+///    before notificaciones read it, e.g. with a topic deleted by hand), as that state, entered at the
+///    latest when the next recorded one was (`recibido`: its acceptance), once that is N + margin ago.
+///    Re-publishing it gives the customer the missing mail and the history its entry; procesamiento's
+///    repeat of the later states is a duplicate everyone ignores.
 public struct PostgresStuckOrderFinder: Sendable {
     let pool: PostgresPool
     let topicPrefix: String
@@ -80,22 +85,38 @@ public struct PostgresStuckOrderFinder: Sendable {
         UPDATE accepted_orders a SET finished = true
         FROM orders o
         WHERE o.id = a.id AND o.state = 'finalizado' AND a.topic_prefix = $1 AND NOT a.finished
+          AND (SELECT count(*) FROM order_transitions t WHERE t.order_id = o.id) = 4
         """
 
-    /// The accepted orders of prefix $1 not finished whose current state was entered longer ago than its
-    /// threshold ($2, $3, $4: milliseconds for recibido, preparando, entregando).
+    /// The accepted orders of prefix $1 not finished whose current state — or, once `finalizado`, the first
+    /// transition they lack — was entered longer ago than its threshold ($2, $3, $4: milliseconds for
+    /// recibido, preparando, entregando).
     static let stuckCTE = """
         WITH open AS (
-            SELECT a.id,
+            SELECT a.id, a.accepted_at,
                    coalesce(o.nombre, a.nombre) AS nombre, coalesce(o.precio, a.precio) AS precio,
                    coalesce(o.correo, a.correo) AS correo, coalesce(o.state, 'recibido') AS state,
                    coalesce(o.updated_at, a.accepted_at) AS entered_at
             FROM accepted_orders a LEFT JOIN orders o ON o.id = a.id
             WHERE a.topic_prefix = $1 AND NOT a.finished
+        ), rank AS (
+            SELECT * FROM (VALUES ('recibido', 0), ('preparando', 1), ('entregando', 2), ('finalizado', 3)) AS r(state, rank)
+        ), candidates AS (
+            SELECT id, nombre, precio, correo, state, entered_at FROM open WHERE state <> 'finalizado'
+            UNION ALL
+            SELECT o.id, o.nombre, o.precio, o.correo, g.state,
+                   CASE g.state WHEN 'recibido' THEN o.accepted_at ELSE
+                       (SELECT min(t.entered_at) FROM order_transitions t JOIN rank tr ON tr.state = t.state
+                        WHERE t.order_id = o.id AND tr.rank > g.rank) END
+            FROM open o CROSS JOIN LATERAL (
+                SELECT r.state, r.rank FROM rank r
+                WHERE r.rank < 3 AND NOT EXISTS (SELECT 1 FROM order_transitions t WHERE t.order_id = o.id AND t.state = r.state)
+                ORDER BY r.rank LIMIT 1
+            ) g
+            WHERE o.state = 'finalizado'
         ), stuck AS (
-            SELECT * FROM open
-            WHERE state <> 'finalizado'
-              AND entered_at < now() - (CASE state WHEN 'recibido' THEN $2::float8 WHEN 'preparando' THEN $3::float8
+            SELECT * FROM candidates
+            WHERE entered_at < now() - (CASE state WHEN 'recibido' THEN $2::float8 WHEN 'preparando' THEN $3::float8
                                                    ELSE $4::float8 END) * interval '1 millisecond'
         )
         """

@@ -36,6 +36,11 @@ public final class KafkaConsumer: Sendable {
         /// All brokers were reported down: probe, and replace the handle once one answers.
         var brokersLost = false
         var nextProbe: ContinuousClock.Instant = .now
+        /// When the handle was last replaced, until the new one gets its assignment.
+        var replacedAt: ContinuousClock.Instant?
+        /// The id (KIP-516) last seen for each subscribed topic: a new id under the same name means the
+        /// topic was deleted and created again (or the broker forgot it), see ``queryLag(timeout:)``.
+        var topicIDs: [String: String] = [:]
     }
 
     /// The state shared with the rebalance callback (a class, so the callback can hold it).
@@ -121,13 +126,31 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// How long a replacement handle may wait for its assignment before it is replaced again. Tansu may hold
+    /// a join for the rebalance timeout of a member it still remembers (`max.poll.interval.ms`, 30 s on the
+    /// embedded profile); a join still not answered after that will not be (seen after a restart of the
+    /// broker in memory: notificaciones' new handle got no partitions for 5 minutes while procesamiento's
+    /// did within seconds).
+    static let rejoinDeadline: Duration = .seconds(45)
+
     /// After all brokers were down: once one answers again, rejoin with a new handle (on the poll queue).
+    /// A new handle that gets no assignment within ``rejoinDeadline`` is replaced again.
     private func recoverIfBrokersReturned() {
         let now = ContinuousClock.now
+        var retrying = false
         let probe = state.withLock { state -> Bool in
+            if let replacedAt = state.replacedAt, !state.settled, !state.closing, now - replacedAt > Self.rejoinDeadline {
+                state.replacedAt = nil
+                state.brokersLost = true
+                retrying = true
+            }
             guard state.brokersLost, !state.closing, now >= state.nextProbe else { return false }
             state.nextProbe = now + .seconds(1)
             return true
+        }
+        if retrying {
+            logger.warning("consumer: the new handle got no partitions within the rejoin deadline; replacing it again",
+                           metadata: ["group": "\(groupID)", "deadline": "\(Self.rejoinDeadline)"])
         }
         guard probe, (try? client.metadata(timeoutMilliseconds: 1000)) != nil else { return }
         let generation = state.withLock { $0.generation } + 1
@@ -142,6 +165,7 @@ public final class KafkaConsumer: Sendable {
             let revoked = Array(state.assigned)
             state.generation = generation
             state.brokersLost = false
+            state.replacedAt = ContinuousClock.now
             state.settled = false
             state.assigned = []
             state.paused = []
@@ -178,6 +202,7 @@ public final class KafkaConsumer: Sendable {
                 state.assigned.formUnion(partitions)
                 if !partitions.isEmpty { state.hasBeenAssigned = true }
                 state.settled = true
+                state.replacedAt = nil
                 state.pendingEvents.append(.assigned(partitions))
             }
             logger.info("partitions assigned", metadata: ["partitions": "\(partitions.sorted())"])
@@ -350,32 +375,44 @@ public final class KafkaConsumer: Sendable {
         // between would look like that).
         let positionsBefore = client.positions(Array(assigned))
         let storedBefore = state.withLock { $0.stored }
-        let (watermarks, committed) = try await runBlocking {
+        let topics = Array(Set(assigned.map(\.topic))).sorted()
+        let (watermarks, committed, topicIDs) = try await runBlocking {
             let marks = try Self.watermarks(of: assigned, on: client, timeoutMilliseconds: milliseconds)
             let committed = (try? client.committed(Array(assigned), timeoutMilliseconds: milliseconds)) ?? [:]
-            return (marks, committed)
+            let ids = (try? client.topicIDs(topics, timeoutMilliseconds: milliseconds)) ?? [:]
+            return (marks, committed, ids)
         }
-        await rewindPartitionsPastTheEnd(watermarks, positions: positionsBefore, stored: storedBefore)
+        await rewindRecreatedPartitions(watermarks, topicIDs: topicIDs, positions: positionsBefore, stored: storedBefore)
         return lag(committed: committed) { watermarks[$0] }
     }
 
-    /// Rewinds to its start every assigned partition whose position lies beyond its high watermark (by more
-    /// than the broker's possible under-report, ``KafkaProfile/maximumBatchRecords``): the
-    /// partition was deleted and re-created (or the broker forgot it), and Tansu answers a fetch past the
-    /// end with no records rather than `OFFSET_OUT_OF_RANGE`, so the consumer would otherwise wait there
-    /// for ever. The new start is also stored, so the next commit does not put the group back past the end.
+    /// Rewinds to its start every assigned partition that was deleted and created again (or that the broker
+    /// forgot, as an embedded broker in memory does when it restarts): a consumer would otherwise stay at its
+    /// old position, and Tansu answers a fetch past the end with no records rather than
+    /// `OFFSET_OUT_OF_RANGE`, so it would wait there until the new partition grew past it, skipping
+    /// everything before. The new start is also stored, so the next commit does not put the group back.
+    ///
+    /// A partition counts as re-created when its topic has a new id (KIP-516; compared with the id seen at
+    /// the previous query), or when its position lies beyond the reported end by more than the broker's
+    /// possible under-report (Tansu reports the last batch's base offset + 1, so a caught-up consumer may be
+    /// up to ``KafkaProfile/maximumBatchRecords`` past it) — the second rule for brokers that give no ids.
+    /// Re-reading a re-created partition from its start is always safe here: every stage is idempotent.
     /// Runs with every ``queryLag(timeout:)`` (both consuming services ask for it every few seconds).
-    private func rewindPartitionsPastTheEnd(_ watermarks: [TopicPartition: (low: Int64, high: Int64)],
-                                            positions: [TopicPartition: Int64], stored: [TopicPartition: Int64]) async {
-        let beyond = watermarks.filter { partition, marks in
+    private func rewindRecreatedPartitions(_ watermarks: [TopicPartition: (low: Int64, high: Int64)],
+                                           topicIDs: [String: String],
+                                           positions: [TopicPartition: Int64], stored: [TopicPartition: Int64]) async {
+        let known = state.withLock { $0.topicIDs }
+        let renewed = Set(topicIDs.compactMap { topic, id in known[topic].map { $0 != id ? topic : nil } ?? nil })
+        let recreated = watermarks.filter { partition, marks in
+            if renewed.contains(partition.topic) { return true }
             let next = max(positions[partition] ?? -1, stored[partition] ?? -1)
-            // Tansu under-reports the end by up to a batch (KafkaProfile.maximumBatchRecords): a position
-            // within that of the reported end is normal, and rewinding it would re-process the partition.
             return next > marks.high + Int64(KafkaProfile.maximumBatchRecords)
         }
-        for (partition, marks) in beyond.sorted(by: { $0.key < $1.key }) {
+        var failed: Set<String> = []
+        for (partition, marks) in recreated.sorted(by: { $0.key < $1.key }) {
             logger.warning("partition re-created behind this consumer: rewinding to its start", metadata: [
                 "partition": "\(partition)", "position": "\(positions[partition] ?? -1)", "high": "\(marks.high)",
+                "new_topic_id": "\(renewed.contains(partition.topic))",
             ])
             do {
                 try await seek(partition, to: marks.low)
@@ -384,9 +421,14 @@ public final class KafkaConsumer: Sendable {
                     if state.assigned.contains(partition) { state.stored[partition] = marks.low }
                 }
             } catch {
+                failed.insert(partition.topic)
                 logger.warning("rewinding a re-created partition failed; retried on the next lag query",
                                metadata: ["partition": "\(partition)", "error": "\(error)"])
             }
+        }
+        // A topic whose rewind failed keeps its old id, so the next query tries again.
+        state.withLock { state in
+            for (topic, id) in topicIDs where !failed.contains(topic) { state.topicIDs[topic] = id }
         }
     }
 

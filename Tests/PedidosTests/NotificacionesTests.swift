@@ -124,7 +124,12 @@ enum NotificacionesTestSupport {
     static func isolatedPool() async throws -> PostgresPool {
         let admin = try pool()
         // The name is made above from letters and digits only, never from input.
-        try await admin.execute("CREATE SCHEMA IF NOT EXISTS \(isolatedSchema)")
+        do {
+            try await admin.execute("CREATE SCHEMA IF NOT EXISTS \(isolatedSchema)")
+        } catch {
+            // Two tests of this process racing to create it (IF NOT EXISTS is not atomic): it exists now.
+            try await admin.execute("CREATE SCHEMA IF NOT EXISTS \(isolatedSchema)")
+        }
         await admin.close()
         var configuration = try PostgresConfiguration(url: TestEnvironment.databaseURL())
         configuration.poolSize = 2

@@ -40,6 +40,20 @@ struct ReconcilerTests {
         return (accepted, entered)
     }
 
+    /// notificaciones' transitions of an order: each state with how many seconds ago it was entered.
+    @discardableResult
+    static func recordTransitions(_ pool: PostgresPool, id: Int64, _ states: [(Estado, Double)]) async throws -> [Estado: Date] {
+        var entered: [Estado: Date] = [:]
+        for (estado, ago) in states {
+            let instant = Date(timeIntervalSince1970: ((Date().timeIntervalSince1970 - ago) * 1000).rounded() / 1000)
+            try await pool.execute("""
+                INSERT INTO order_transitions (order_id, state, entered_at, kafka_partition, kafka_offset) VALUES ($1, $2, $3, 0, 0)
+                """, [.int64(id), .string(estado.rawValue), .date(instant)])
+            entered[estado] = instant
+        }
+        return entered
+    }
+
     /// Whole milliseconds since 1970 (how Kafka and `PostgresTimestamp` carry instants).
     static func ms(_ date: Date?) -> Int64? { date.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } }
 
@@ -53,6 +67,7 @@ struct ReconcilerTests {
         let unseen = try await Self.insert(pool, id: base + 1, prefix: prefix, acceptedAgo: 60)
         let preparando = try await Self.insert(pool, id: base + 2, prefix: prefix, acceptedAgo: 60, state: .preparando, enteredAgo: 50)
         try await Self.insert(pool, id: base + 3, prefix: prefix, acceptedAgo: 60, state: .finalizado, enteredAgo: 57)
+        try await Self.recordTransitions(pool, id: base + 3, [(.recibido, 60), (.preparando, 59), (.entregando, 58), (.finalizado, 57)])
         try await Self.insert(pool, id: base + 4, prefix: prefix, acceptedAgo: 1)
         try await Self.insert(pool, id: base + 5, prefix: prefix, acceptedAgo: 60, state: .entregando, enteredAgo: 2)
         try await Self.insert(pool, id: base + 6, prefix: prefix + "otro-", acceptedAgo: 60)
@@ -78,6 +93,40 @@ struct ReconcilerTests {
         // The limit.
         let one = try #require(try await finder.exclusivePass { try await $0.scan(thresholds: Self.tenSeconds, limit: 1) })
         #expect(one.orders.map(\.pedido.id) == [base + 1])
+        await pool.close()
+    }
+
+    @Test("a finalizado order missing a transition (its record lost, e.g. with a deleted topic) is re-driven as the first missing state, entered at the latest when the next recorded one was")
+    func missingTransitionOfAFinishedOrder() async throws {
+        let pool = try await Self.migratedPool()
+        let prefix = Support.uniquePrefix("hueco")
+        let base = Support.orderIDBase()
+        try await Self.insert(pool, id: base + 1, prefix: prefix, acceptedAgo: 60, state: .finalizado, enteredAgo: 30)
+        let gap = try await Self.recordTransitions(pool, id: base + 1, [(.recibido, 60), (.entregando, 40), (.finalizado, 30)])
+        let unseen = try await Self.insert(pool, id: base + 2, prefix: prefix, acceptedAgo: 50, state: .finalizado, enteredAgo: 20)
+        try await Self.recordTransitions(pool, id: base + 2, [(.preparando, 45), (.entregando, 35), (.finalizado, 20)])
+        // Recent: its preparando may still be on its way to notificaciones.
+        try await Self.insert(pool, id: base + 3, prefix: prefix, acceptedAgo: 8, state: .finalizado, enteredAgo: 1)
+        try await Self.recordTransitions(pool, id: base + 3, [(.recibido, 8), (.entregando, 2), (.finalizado, 1)])
+
+        let finder = PostgresStuckOrderFinder(pool: pool, topicPrefix: prefix)
+        let scan = try #require(try await finder.exclusivePass { try await $0.scan(thresholds: Self.tenSeconds, limit: 100) })
+        #expect(scan.orders.map(\.pedido.id) == [base + 2, base + 1], "oldest first")
+        #expect(scan.orders.map(\.pedido.estado) == [.recibido, .preparando])
+        #expect(scan.orders.map { Self.ms($0.enteredAt) } == [Self.ms(unseen.accepted), Self.ms(gap[.entregando])])
+        #expect(scan.total == 2)
+        let finished = try await pool.query("SELECT count(*) AS n FROM accepted_orders WHERE id BETWEEN $1 AND $2 AND finished",
+                                            [.int64(base), .int64(base + 10)])
+        #expect(try finished.first?.int("n") == 0, "not finished while a transition is missing")
+
+        // Once the missing transitions are recorded, the orders are finished and nothing is stuck.
+        try await Self.recordTransitions(pool, id: base + 1, [(.preparando, 40)])
+        try await Self.recordTransitions(pool, id: base + 2, [(.recibido, 50)])
+        let after = try #require(try await finder.exclusivePass { try await $0.scan(thresholds: Self.tenSeconds, limit: 100) })
+        #expect(after.orders.isEmpty)
+        let done = try await pool.query("SELECT id FROM accepted_orders WHERE id BETWEEN $1 AND $2 AND finished ORDER BY id",
+                                        [.int64(base), .int64(base + 10)])
+        #expect(try done.map { try $0.int64("id") } == [base + 1, base + 2])
         await pool.close()
     }
 
