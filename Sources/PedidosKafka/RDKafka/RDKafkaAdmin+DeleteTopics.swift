@@ -6,24 +6,15 @@ extension RDKafkaClient {
     /// that do not exist are skipped; returns the names that were deleted.
     func deleteTopics(_ names: [String], timeoutMilliseconds: Int32) throws -> [String] {
         guard !names.isEmpty else { return [] }
-        var errorBuffer = [CChar](repeating: 0, count: 512)
         var topics: [OpaquePointer?] = names.map { rd_kafka_DeleteTopic_new($0) }
         defer { topics.forEach { rd_kafka_DeleteTopic_destroy($0) } }
-        let options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_DELETETOPICS)
-        defer { rd_kafka_AdminOptions_destroy(options) }
-        _ = rd_kafka_AdminOptions_set_request_timeout(options, timeoutMilliseconds, &errorBuffer, errorBuffer.count)
-        _ = rd_kafka_AdminOptions_set_operation_timeout(options, timeoutMilliseconds, &errorBuffer, errorBuffer.count)
-        let queue = rd_kafka_queue_new(handle)
-        defer { rd_kafka_queue_destroy(queue) }
-        topics.withUnsafeMutableBufferPointer { buffer in
-            rd_kafka_DeleteTopics(handle, buffer.baseAddress, buffer.count, options, queue)
-        }
-        guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds + 2000) else {
-            throw KafkaError(kind: .timedOut, message: "delete topics: no answer within \(timeoutMilliseconds) ms")
+        let event = try adminRequest(RD_KAFKA_ADMIN_OP_DELETETOPICS, name: "delete topics",
+                                     timeoutMilliseconds: timeoutMilliseconds, operationTimeout: true) { options, queue in
+            topics.withUnsafeMutableBufferPointer { buffer in
+                rd_kafka_DeleteTopics(handle, buffer.baseAddress, buffer.count, options, queue)
+            }
         }
         defer { rd_kafka_event_destroy(event) }
-        let eventError = rd_kafka_event_error(event)
-        guard eventError == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(code: eventError, context: "delete topics") }
         guard let result = rd_kafka_event_DeleteTopics_result(event) else {
             throw KafkaError(kind: .other, message: "delete topics: unexpected event type")
         }

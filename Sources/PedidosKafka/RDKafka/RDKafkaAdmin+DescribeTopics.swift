@@ -10,7 +10,6 @@ extension RDKafkaClient {
     /// none (an empty id is left out too).
     func topicIDs(_ names: [String], timeoutMilliseconds: Int32) throws -> [String: String] {
         guard !names.isEmpty else { return [:] }
-        var errorBuffer = [CChar](repeating: 0, count: 512)
         // librdkafka copies the names into the collection, so the C strings only live for this call.
         var cNames: [UnsafePointer<CChar>?] = names.map { UnsafePointer(strdup($0)) }
         let collection = cNames.withUnsafeMutableBufferPointer { buffer in
@@ -18,18 +17,11 @@ extension RDKafkaClient {
         }
         cNames.forEach { free(UnsafeMutablePointer(mutating: $0)) }
         defer { rd_kafka_TopicCollection_destroy(collection) }
-        let options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_DESCRIBETOPICS)
-        defer { rd_kafka_AdminOptions_destroy(options) }
-        _ = rd_kafka_AdminOptions_set_request_timeout(options, timeoutMilliseconds, &errorBuffer, errorBuffer.count)
-        let queue = rd_kafka_queue_new(handle)
-        defer { rd_kafka_queue_destroy(queue) }
-        rd_kafka_DescribeTopics(handle, collection, options, queue)
-        guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds + 2000) else {
-            throw KafkaError(kind: .timedOut, message: "describe topics: no answer within \(timeoutMilliseconds) ms")
+        let event = try adminRequest(RD_KAFKA_ADMIN_OP_DESCRIBETOPICS, name: "describe topics",
+                                     timeoutMilliseconds: timeoutMilliseconds) { options, queue in
+            rd_kafka_DescribeTopics(handle, collection, options, queue)
         }
         defer { rd_kafka_event_destroy(event) }
-        let eventError = rd_kafka_event_error(event)
-        guard eventError == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(code: eventError, context: "describe topics") }
         guard let result = rd_kafka_event_DescribeTopics_result(event) else {
             throw KafkaError(kind: .other, message: "describe topics: unexpected event type")
         }

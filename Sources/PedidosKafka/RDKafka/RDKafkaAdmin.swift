@@ -19,25 +19,13 @@ extension RDKafkaClient {
                 guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(code: result, context: "topic config \(key)") }
             }
         }
-        let options = rd_kafka_AdminOptions_new(handle, RD_KAFKA_ADMIN_OP_CREATETOPICS)
-        defer { rd_kafka_AdminOptions_destroy(options) }
-        _ = rd_kafka_AdminOptions_set_request_timeout(options, timeoutMilliseconds, &errorBuffer, errorBuffer.count)
-        _ = rd_kafka_AdminOptions_set_operation_timeout(options, timeoutMilliseconds, &errorBuffer, errorBuffer.count)
-        let queue = rd_kafka_queue_new(handle)
-        defer { rd_kafka_queue_destroy(queue) }
-
-        newTopics.withUnsafeMutableBufferPointer { buffer in
-            rd_kafka_CreateTopics(handle, buffer.baseAddress, buffer.count, options, queue)
-        }
-        // The admin request has its own timeout; allow a little more for the answer to be queued.
-        guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds + 2000) else {
-            throw KafkaError(kind: .timedOut, message: "create topics: no answer within \(timeoutMilliseconds) ms")
+        let event = try adminRequest(RD_KAFKA_ADMIN_OP_CREATETOPICS, name: "create topics",
+                                     timeoutMilliseconds: timeoutMilliseconds, operationTimeout: true) { options, queue in
+            newTopics.withUnsafeMutableBufferPointer { buffer in
+                rd_kafka_CreateTopics(handle, buffer.baseAddress, buffer.count, options, queue)
+            }
         }
         defer { rd_kafka_event_destroy(event) }
-        let eventError = rd_kafka_event_error(event)
-        guard eventError == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            throw KafkaError(code: eventError, context: "create topics")
-        }
         guard let result = rd_kafka_event_CreateTopics_result(event) else {
             throw KafkaError(kind: .other, message: "create topics: unexpected event type")
         }
