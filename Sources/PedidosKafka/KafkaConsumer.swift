@@ -402,7 +402,8 @@ public final class KafkaConsumer: Sendable {
                                            topicIDs: [String: String],
                                            positions: [TopicPartition: Int64], stored: [TopicPartition: Int64]) async {
         let known = state.withLock { $0.topicIDs }
-        let renewed = Set(topicIDs.compactMap { topic, id in known[topic].map { $0 != id ? topic : nil } ?? nil })
+        // A topic seen before under another id; one seen for the first time has nothing to compare with.
+        let renewed = Set(topicIDs.filter { topic, id in known[topic].map { $0 != id } ?? false }.keys)
         let recreated = watermarks.filter { partition, marks in
             if renewed.contains(partition.topic) { return true }
             let next = max(positions[partition] ?? -1, stored[partition] ?? -1)
