@@ -65,12 +65,20 @@ public struct KafkaConfiguration: Sendable {
         return properties
     }
 
-    /// Properties shared by every client: bootstrap servers, client id, and fast failure detection
-    /// (a dead broker is noticed within seconds, not minutes).
+    /// Properties shared by every client: bootstrap servers, client id, fast failure detection (a dead
+    /// broker is noticed within seconds, not minutes), and no topic created as a side effect.
+    ///
+    /// `allow.auto.create.topics` is off for every client (librdkafka turns it on for producers): the
+    /// topics are created only by ``KafkaAdmin`` with the configured partition count (``TopicGuard`` in the
+    /// services). Tansu creates a topic named in a metadata request that allows it with 4 partitions; after
+    /// a memory broker's restart, or the topics deleted by hand, a producer's or a lag query's metadata
+    /// request then re-created them before the guard could, and the consumers, assigned six partitions,
+    /// stalled (seen in `ReconcilerFaultTests`: orders stuck in every stage for minutes).
     var commonProperties: [String: String] {
         [
             "bootstrap.servers": brokers,
             "client.id": clientID,
+            "allow.auto.create.topics": "false",
             "socket.connection.setup.timeout.ms": "5000",
             "reconnect.backoff.ms": "50",
             "reconnect.backoff.max.ms": "1000",

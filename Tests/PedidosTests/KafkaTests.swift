@@ -59,6 +59,23 @@ struct KafkaTests {
         #expect(counts[name] == 6)
     }
 
+    /// Tansu creates a topic named in a metadata request that allows it, with 4 partitions; librdkafka's
+    /// producers allow it by default. Ours must not: the topics come only from ``KafkaAdmin``.
+    @Test("a record for a missing topic fails and creates nothing; the topic appears only as the admin creates it")
+    func noTopicIsCreatedAsASideEffect() async throws {
+        let name = TestEnvironment.uniqueName("ausente")
+        let producer = try KafkaProducer(configuration: KafkaTestSupport.configuration(),
+                                         properties: ["message.timeout.ms": "2000"], logger: logger)
+        await #expect(throws: KafkaError.self) {
+            try await producer.send(KafkaProducerRecord(topic: name, key: "1", value: "x"))
+        }
+        await producer.close()
+        let admin = try KafkaAdmin(configuration: KafkaTestSupport.configuration(), logger: logger)
+        #expect(try await admin.partitionCounts()[name] == nil, "the failed send left no topic behind")
+        try await admin.ensureTopics([.init(name: name, partitions: 6)])
+        #expect(try await admin.partitionCounts()[name] == 6)
+    }
+
     @Test("two consumers in one group split a 6-partition topic")
     func groupSplitsPartitions() async throws {
         let topic = try await KafkaTestSupport.makeTopic("split", partitions: 6)
