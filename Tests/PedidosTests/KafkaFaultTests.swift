@@ -8,7 +8,8 @@ import Testing
 struct KafkaFaultTests {
     @Test("the producer survives a broker kill -9 and restart without being recreated by the caller")
     func producerSurvivesBrokerRestart() async throws {
-        let topic = TestEnvironment.uniqueName("restart")
+        let topic = try await KafkaTestSupport.makeTopic("restart", partitions: 1)
+        let admin = try KafkaAdmin(configuration: KafkaTestSupport.configuration(), logger: KafkaTestSupport.logger)
         let producer = try KafkaProducer(configuration: KafkaTestSupport.configuration(),
                                          properties: ["message.timeout.ms": "5000"], logger: KafkaTestSupport.logger)
         let before = try await producer.send(KafkaProducerRecord(topic: topic, key: "k", value: "before"))
@@ -24,9 +25,11 @@ struct KafkaFaultTests {
         #expect(clock.now - started < .seconds(8))
 
         try TestEnvironment.infra("up", "kafka")
-        // The memory-only broker lost everything; the same producer object must publish again.
+        // The memory-only broker lost everything, the topic too: it comes back as the services' TopicGuard
+        // brings it back, and the same producer object must publish again.
         var delivered: KafkaDeliveryReport?
         try await waitUntil("a send succeeds after the restart", timeout: .seconds(60), poll: .milliseconds(200)) {
+            _ = try? await admin.ensureTopics([.init(name: topic, partitions: 1)])
             delivered = try? await producer.send(KafkaProducerRecord(topic: topic, key: "k", value: "after"))
             return delivered != nil
         }

@@ -7,7 +7,10 @@ import Testing
 struct KafkaMockClusterTests {
     @Test("an idempotent acks=all producer gets delivery reports from a 3-broker mock cluster")
     func mockClusterDelivery() async throws {
-        let configuration = KafkaConfiguration(brokers: "", clientID: "mock", properties: ["test.mock.num.brokers": "3"])
+        // The mock cluster lives inside this one client, so no admin can create the topic beforehand: this
+        // test alone lets the producer's metadata request create it (the services never do).
+        let configuration = KafkaConfiguration(brokers: "", clientID: "mock", properties: [
+            "test.mock.num.brokers": "3", "allow.auto.create.topics": "true"])
         let producer = try KafkaProducer(configuration: configuration, logger: KafkaTestSupport.logger)
         var offsets: [Int64] = []
         for index in 0..<5 {
