@@ -6,7 +6,8 @@
 # Release build, on an infrastructure of its own (broker, PostgreSQL and SMTP server under .run/rendimiento,
 # other ports), so a running system is left alone; it is started afresh before the post, each transiciones
 # and the sostenido phase, so no phase inherits another's backlog. Phases, in this order:
-#   post         solicitudes alone: wrk GET /health vs POST /pedidos, 10 and 64 connections, alternated twice
+#   post         solicitudes alone: wrk GET /health vs POST /pedidos, 10 and 64 connections, alternated twice,
+#                and POST with the journal of accepted orders off (what durability costs)
 #   transiciones N=1s and N=5s, steady 100 and 500 orders/s for RENDIMIENTO_DURACION s (60): transition lateness,
 #                POST latency, mail latency (transition -> accepted by the SMTP server), all orders and mails
 #   sostenido    fresh infrastructure, N=1s, RENDIMIENTO_TASA orders/s (250) for RENDIMIENTO_DURACION_SOSTENIDO s (300):
@@ -124,15 +125,27 @@ warm_up() { carga rafaga --dataset datasets/supermercado.csv --demora "$1" --can
 if fase post; then
 log "post: GET /health vs POST /pedidos, solicitudes alone"
 mkdir -p "$session/post"
-bash scripts/services.sh start solicitudes >/dev/null 2>&1
-wrk -t1 -c10 -d2s -s scripts/wrk-pedidos.lua "http://127.0.0.1:$SOLICITUDES_PORT/pedidos" >/dev/null 2>&1
+# solicitudes_as VALUE: solicitudes restarted with its journal of accepted orders on (1) or off (0, the
+# reference that shows what the durable journal costs; never a setting for production).
+solicitudes_as() {
+  bash scripts/services.sh stop solicitudes >/dev/null 2>&1 || true
+  SOLICITUDES_REGISTRO_ACEPTADOS="$1" bash scripts/services.sh start solicitudes >/dev/null 2>&1
+  wrk -t1 -c10 -d2s -s scripts/wrk-pedidos.lua "http://127.0.0.1:$SOLICITUDES_PORT/pedidos" >/dev/null 2>&1
+}
 for round in 1 2; do
+  solicitudes_as 1
   for connections in 10 64; do
     wrk -t1 -c"$connections" -d5s --latency "http://127.0.0.1:$SOLICITUDES_PORT/health" >"$session/post/health-c$connections-$round.txt" 2>&1
     wrk -t1 -c"$connections" -d5s --latency -s scripts/wrk-pedidos.lua "http://127.0.0.1:$SOLICITUDES_PORT/pedidos" \
       >"$session/post/pedidos-c$connections-$round.txt" 2>&1
   done
+  solicitudes_as 0
+  for connections in 10 64; do
+    wrk -t1 -c"$connections" -d5s --latency -s scripts/wrk-pedidos.lua "http://127.0.0.1:$SOLICITUDES_PORT/pedidos" \
+      >"$session/post/pedidos-sin-registro-c$connections-$round.txt" 2>&1
+  done
 done
+bash scripts/services.sh stop solicitudes >/dev/null 2>&1 || true
 fi
 
 # --- transiciones: N=1s and N=5s at 100 and 500 orders/s --------------------------------------------
