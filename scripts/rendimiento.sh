@@ -125,24 +125,26 @@ warm_up() { carga rafaga --dataset datasets/supermercado.csv --demora "$1" --can
 if fase post; then
 log "post: GET /health vs POST /pedidos, solicitudes alone"
 mkdir -p "$session/post"
+# wrk_post CONNECTIONS SECONDS OUT: wrk over POST /pedidos (scripts/wrk-pedidos.lua), its report in OUT.
+wrk_post() {
+  wrk -t1 -c"$1" -d"$2"s --latency -s scripts/wrk-pedidos.lua "http://127.0.0.1:$SOLICITUDES_PORT/pedidos" >"$3" 2>&1
+}
 # solicitudes_as VALUE: solicitudes restarted with its journal of accepted orders on (1) or off (0, the
-# reference that shows what the durable journal costs; never a setting for production).
+# reference that shows what the durable journal costs; never a setting for production), then warmed up.
 solicitudes_as() {
   bash scripts/services.sh stop solicitudes >/dev/null 2>&1 || true
   SOLICITUDES_REGISTRO_ACEPTADOS="$1" bash scripts/services.sh start solicitudes >/dev/null 2>&1
-  wrk -t1 -c10 -d2s -s scripts/wrk-pedidos.lua "http://127.0.0.1:$SOLICITUDES_PORT/pedidos" >/dev/null 2>&1
+  wrk_post 10 2 /dev/null
 }
 for round in 1 2; do
   solicitudes_as 1
   for connections in 10 64; do
     wrk -t1 -c"$connections" -d5s --latency "http://127.0.0.1:$SOLICITUDES_PORT/health" >"$session/post/health-c$connections-$round.txt" 2>&1
-    wrk -t1 -c"$connections" -d5s --latency -s scripts/wrk-pedidos.lua "http://127.0.0.1:$SOLICITUDES_PORT/pedidos" \
-      >"$session/post/pedidos-c$connections-$round.txt" 2>&1
+    wrk_post "$connections" 5 "$session/post/pedidos-c$connections-$round.txt"
   done
   solicitudes_as 0
   for connections in 10 64; do
-    wrk -t1 -c"$connections" -d5s --latency -s scripts/wrk-pedidos.lua "http://127.0.0.1:$SOLICITUDES_PORT/pedidos" \
-      >"$session/post/pedidos-sin-registro-c$connections-$round.txt" 2>&1
+    wrk_post "$connections" 5 "$session/post/pedidos-sin-registro-c$connections-$round.txt"
   done
 done
 bash scripts/services.sh stop solicitudes >/dev/null 2>&1 || true

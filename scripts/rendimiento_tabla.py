@@ -105,19 +105,21 @@ if wide:
         "—", "≥ 4 000 correos/s", wide["mails_per_s"] >= 4000)
 
 # POST near bare HTTP.
+def post_row(what, post, health, goal, meets):
+    ratios = [p / h for p, h in zip(post, health)]
+    row(what, f"{' y '.join(fmt(p) for p in post)} req/s (razón {' y '.join(f'{r:.2f}' for r in ratios)})",
+        f"GET /health: {' y '.join(fmt(h) for h in health)} req/s", goal, meets(ratios))
+
+
 for connections in (10, 64):
     health, post = wrk_rps(f"health-c{connections}"), wrk_rps(f"pedidos-c{connections}")
-    if health and post:
-        ratios = [p / h for p, h in zip(post, health)]
-        row(f"POST /pedidos vs GET /health, solicitudes sola, {connections} conexiones (wrk, 2 rondas alternadas)",
-            f"{' y '.join(fmt(p) for p in post)} req/s (razón {' y '.join(f'{r:.2f}' for r in ratios)})",
-            f"GET /health: {' y '.join(fmt(h) for h in health)} req/s", "razón ≥ 0.5", min(ratios) >= 0.5)
     bare = wrk_rps(f"pedidos-sin-registro-c{connections}")
+    if health and post:
+        post_row(f"POST /pedidos vs GET /health, solicitudes sola, {connections} conexiones (wrk, 2 rondas alternadas)",
+                 post, health, "razón ≥ 0.5", lambda ratios: min(ratios) >= 0.5)
     if health and bare:
-        ratios = [p / h for p, h in zip(bare, health)]
-        row(f"POST /pedidos sin el registro de pedidos aceptados (referencia: qué cuesta la durabilidad), {connections} conexiones",
-            f"{' y '.join(fmt(p) for p in bare)} req/s (razón {' y '.join(f'{r:.2f}' for r in ratios)})",
-            f"GET /health: {' y '.join(fmt(h) for h in health)} req/s", "—", None)
+        post_row(f"POST /pedidos sin el registro de pedidos aceptados (referencia: qué cuesta la durabilidad), {connections} conexiones",
+                 bare, health, "—", lambda ratios: None)
 
 # Sustained end to end, at every rate tried.
 for directory in sorted(glob.glob(os.path.join(session, "sostenido-r*")), key=lambda d: int(d.rsplit("-r", 1)[1])):
