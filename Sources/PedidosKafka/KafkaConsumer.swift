@@ -13,7 +13,7 @@ import Synchronization
 ///
 /// Broker restarts: when librdkafka reports every broker down after this member had partitions, the
 /// consumer probes the cluster once a second and, as soon as a broker answers, replaces its handle with a
-/// new one that joins the group afresh (the old one is closed in the background, its callbacks ignored),
+/// new one that joins the group afresh (the old one is destroyed without leaving the group, its callbacks ignored),
 /// after handing out a ``KafkaConsumerEvent/revoked(_:)`` for everything it had. A broker that lost its
 /// state (the embedded broker keeps groups and topics only in memory) otherwise leaves the old handle in a
 /// group generation with no partitions, never rejoining; on a real cluster the cost is one rebalance
@@ -126,11 +126,12 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
-    /// How long a replacement handle may wait for its assignment before it is replaced again. Tansu may hold
-    /// a join for the rebalance timeout of a member it still remembers (`max.poll.interval.ms`, 30 s on the
-    /// embedded profile); a join still not answered after that will not be (seen after a restart of the
-    /// broker in memory: notificaciones' new handle got no partitions for 5 minutes while procesamiento's
-    /// did within seconds).
+    /// How long a replacement handle may wait for its assignment before it is replaced again: a safety net.
+    /// The replaced handle is abandoned, not closed (``RDKafkaClient/abandon()``), so a member the restarted
+    /// broker still holds for it is dropped after `session.timeout.ms` (6 s on the embedded profile) and the
+    /// new handle's assignment follows within seconds. When the old handle left instead, notificaciones' new
+    /// handle got no partitions for minutes, replaced after replaced (the cause, a Tansu defect, is in
+    /// `docs/resultados/reconciliador-fallo-20261202/`).
     static let rejoinDeadline: Duration = .seconds(45)
 
     /// After all brokers were down: once one answers again, rejoin with a new handle (on the poll queue).
@@ -170,6 +171,10 @@ public final class KafkaConsumer: Sendable {
             state.assigned = []
             state.paused = []
             state.stored = [:]
+            // The new handle starts where the group committed, which the forgetful broker no longer has:
+            // from the start of each partition. Topic ids are learnt afresh, so a lag query started with the
+            // old handle does not rewind the new one again once it has read the re-created partitions.
+            state.topicIDs = [:]
             if !revoked.isEmpty { state.pendingEvents.append(.revoked(revoked)) }
             return revoked
         }
@@ -179,8 +184,8 @@ public final class KafkaConsumer: Sendable {
         }
         logger.warning("consumer: the broker is back after all brokers were down; rejoining the group with a new handle",
                        metadata: ["group": "\(groupID)", "generation": "\(generation)", "revoked": "\(revoked.count)"])
-        // Leaving with the old handle may wait on a group the broker forgot: not on the poll queue.
-        startThread(name: "kafka-consumer-close") { _ = old.consumerClose() }
+        // Not `consumerClose()`: the old handle may lead the broker's new group, and leaving would stall it.
+        old.abandon()
     }
 
     /// Applies a rebalance on the polling thread and queues the matching event for the application.

@@ -15,11 +15,10 @@ public enum KafkaProfile: String, Sendable, CaseIterable {
     /// - `fetch.wait.max.ms`: Tansu answers a fetch only after this wait even when data is ready, so it
     ///   bounds end-to-end latency per hop; 100 ms on the embedded broker. A real broker answers as soon
     ///   as data arrives, so this only matters when idle and the default 500 ms is fine.
-    /// - `max.poll.interval.ms` (embedded): also the rebalance timeout a join announces. After the broker
-    ///   restarted empty, a member replaced while its own re-join was in flight (``KafkaConsumer``'s new
-    ///   handle) can leave Tansu waiting that long for it before completing the group's join: with the
-    ///   default 300 s a stage then had no partitions for minutes (seen in `ReconcilerFaultTests`). Our
-    ///   consume loops poll continuously, so 30 s is ample.
+    /// - `max.poll.interval.ms` (embedded): 30 s, ample for consume loops that poll continuously. It is also
+    ///   the rebalance timeout a join announces; Tansu 0.6.0 stores that value but does not act on it (an
+    ///   earlier reading blamed it for a stage left without partitions after a broker restart: the cause
+    ///   was a leader leaving a forming group, see ``KafkaConsumer``).
     public var consumerProperties: [String: String] {
         switch self {
         case .embedded:

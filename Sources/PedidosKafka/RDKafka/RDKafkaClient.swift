@@ -1,6 +1,7 @@
 internal import CRDKafka
 import Foundation
 import PedidosSupport
+import Synchronization
 
 /// Owns one `rd_kafka_t` handle (producer or consumer) and is the only place that calls into it.
 /// The handle is destroyed after `deinit`, on a thread of its own; after that no callback can fire.
@@ -14,6 +15,8 @@ final class RDKafkaClient: @unchecked Sendable {
     let handle: OpaquePointer
     let kind: Kind
     private let callbacks: RDKafkaCallbacks
+    /// Set by ``abandon()``: destroy the consumer without leaving its group.
+    private let abandoned = Atomic<Bool>(false)
 
     init(kind: Kind, properties: [String: String], callbacks: RDKafkaCallbacks) throws {
         let config = try RDKafkaConfig(properties: properties)
@@ -38,7 +41,8 @@ final class RDKafkaClient: @unchecked Sendable {
     /// its own, never on the cooperative pool that may be releasing the last reference. The callbacks
     /// stay alive until it returns: librdkafka may still call them while it shuts down.
     deinit {
-        let doomed = DoomedHandle(handle: handle, callbacks: callbacks)
+        let flags = abandoned.load(ordering: .relaxed) ? Int32(RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE) : 0
+        let doomed = DoomedHandle(handle: handle, callbacks: callbacks, flags: flags)
         startThread(name: "kafka-destroy") { doomed.destroy() }
     }
 
@@ -46,8 +50,19 @@ final class RDKafkaClient: @unchecked Sendable {
     private struct DoomedHandle: @unchecked Sendable {
         let handle: OpaquePointer
         let callbacks: RDKafkaCallbacks
-        func destroy() { withExtendedLifetime(callbacks) { rd_kafka_destroy(handle) } }
+        let flags: Int32
+        func destroy() { withExtendedLifetime(callbacks) { rd_kafka_destroy_flags(handle, flags) } }
     }
+
+    /// Marks a consumer to be destroyed, when its last reference goes, without leaving its group (no
+    /// `LeaveGroup`, no final commit): the broker drops the member after `session.timeout.ms`.
+    ///
+    /// For a handle replaced after the embedded broker restarted empty. Such a handle may already have
+    /// re-joined the broker's new, still-forming group as its leader; Tansu 0.6.0 removes a leader that
+    /// leaves a forming group but keeps its id as the leader, so no member ever gets an assignment again
+    /// (`docs/resultados/reconciliador-fallo-20261202/`). A leader that stops heartbeating is dropped, its
+    /// leadership with it.
+    func abandon() { abandoned.store(true, ordering: .relaxed) }
 
     // MARK: Producer
 

@@ -37,14 +37,24 @@ struct PipelineChecks: Sendable {
         return try #require(rows.first).double("s")
     }
 
-    /// Where unfinished orders stand: "state p<partition of that state's record>: count", for diagnosis.
-    func stuck(pool: PostgresPool) async throws -> String {
+    /// Where unfinished orders stand: "state p<partition of that state's record>: count", for diagnosis;
+    /// with `expected`, also how many of those orders notificaciones never recorded at all.
+    func stuck(pool: PostgresPool, expected: [Int64] = []) async throws -> String {
         let rows = try await pool.query("""
             SELECT o.state, t.kafka_partition AS p, count(*) AS n FROM orders o
             JOIN order_transitions t ON t.order_id = o.id AND t.state = o.state
             WHERE o.correo LIKE $1 AND o.state <> 'finalizado' GROUP BY 1, 2 ORDER BY 1, 2
             """, [.string("%@" + domain)])
-        return try rows.map { "\(try $0.string("state")) p\(try $0.int64("p")): \(try $0.int64("n"))" }.joined(separator: ", ")
+        var parts = try rows.map { "\(try $0.string("state")) p\(try $0.int64("p")): \(try $0.int64("n"))" }
+        if !expected.isEmpty {
+            let recorded = Set(try await pool.query("SELECT id FROM orders WHERE correo LIKE $1",
+                                                    [.string("%@" + domain)]).map { try $0.int64("id") })
+            let unrecorded = expected.filter { !recorded.contains($0) }
+            if !unrecorded.isEmpty {
+                parts.append("never recorded: \(unrecorded.count) (first ids \(unrecorded.sorted().prefix(5)))")
+            }
+        }
+        return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 
     /// Outbox rows of the domain's orders, counted by status.
@@ -80,7 +90,7 @@ struct PipelineChecks: Sendable {
                 try await transitions(pool: pool).count >= ids.count * 4
             }
         } catch {
-            Issue.record("stuck orders: \(try await stuck(pool: pool))")
+            Issue.record("stuck orders: \(try await stuck(pool: pool, expected: ids))")
             throw error
         }
         try await waitUntil("every mail of \(ids.count) orders handled and received", timeout: timeout, poll: .milliseconds(200)) {
