@@ -167,7 +167,7 @@ pg_up() {
   if ! as_postgres "$bin/pg_ctl" -D "$PG_DIR/data" status >/dev/null 2>&1; then
     log "postgres: starting on 127.0.0.1:$EMBEDDED_PG_PORT"
     as_postgres "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 start \
-      -o "-c listen_addresses=127.0.0.1 -p $EMBEDDED_PG_PORT -k $PG_DIR -c max_connections=200" >/dev/null \
+      -o "-c listen_addresses=127.0.0.1 -p $EMBEDDED_PG_PORT -k $PG_DIR -c max_connections=200 ${EMBEDDED_PG_OPTIONS:-}" >/dev/null \
       || { tail -n 20 "$PG_DIR/postgres.log" >&2; die "postgres did not start"; }
   fi
   wait_until "PostgreSQL" 30 "$bin/pg_isready" -q -h 127.0.0.1 -p "$EMBEDDED_PG_PORT"

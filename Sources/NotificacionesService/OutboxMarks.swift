@@ -76,11 +76,17 @@ final class OutboxMarks: Sendable {
     /// `pending` or `sending` are left alone), the main UPDATE hands over the rows still claimed. The two
     /// never touch the same row (a lane's accepted mails are not being handed over by anyone).
     ///
-    /// "Still claimed" is written `next_attempt_at - now() > interval '0'`, not `next_attempt_at > now()`: in
-    /// the second form PostgreSQL combined the primary key with a scan of the partial index
-    /// `email_outbox_due` (`BitmapAnd`), which during a drain read ~10 000 entries of rows already leased
-    /// or sent for every mail (docs/rendimiento.md §3); written so, the lease is checked on the one row the
-    /// primary key finds.
+    /// Both conditions of the hand-over are written so that PostgreSQL finds each row by its primary key and
+    /// checks them there, never through the partial index `email_outbox_due` (on `next_attempt_at`, for
+    /// `status = 'pending'`), which during a drain holds every row of the backlog and every dead version:
+    /// - "still claimed" is `next_attempt_at - now() > interval '0'`, not `next_attempt_at > now()`: in the
+    ///   second form PostgreSQL combined the primary key with a scan of that index (`BitmapAnd`), reading
+    ///   ~10 000 entries for every mail (docs/rendimiento.md §3);
+    /// - "pending" is `status NOT IN (…every other status…)`, not `status = 'pending'` (the same rows, by the
+    ///   table's CHECK): the second form matches the index's predicate, and once statistics had been
+    ///   gathered on a table of sent mails (a few `pending`, as far as they said) PostgreSQL scanned the whole
+    ///   index for every statement: 3.4–3.8 ms and ~600 pages per mark, 676–680 mails/s
+    ///   (docs/resultados/outbox-historia-20261202/).
     static let statement = """
         WITH accepted AS (
             UPDATE email_outbox AS o
@@ -90,7 +96,8 @@ final class OutboxMarks: Sendable {
         )
         UPDATE email_outbox AS o SET status = 'sending'
         FROM unnest($1::bigint[], $2::text[]) AS m(order_id, state)
-        WHERE o.order_id = m.order_id AND o.state = m.state AND o.status = 'pending'
+        WHERE o.order_id = m.order_id AND o.state = m.state
+          AND o.status NOT IN ('sending', 'sent', 'failed', 'uncertain')
           AND o.next_attempt_at - now() > interval '0'
         RETURNING o.order_id, o.state
         """

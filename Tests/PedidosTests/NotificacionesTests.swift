@@ -115,27 +115,22 @@ enum NotificacionesTestSupport {
         return PostgresPool(configuration: configuration, logger: logger)
     }
 
-    /// The schema of ``isolatedPool()``: one per test process.
-    static let isolatedSchema = "aislado_\(UInt32.random(in: 0...UInt32.max))_\(ProcessInfo.processInfo.processIdentifier)"
-
-    /// A pool on a schema of this test process's own, migrated: for tests that run an outbox worker or a
-    /// reconciler in-process and count what it did. The whole-system tests' services, which keep running
-    /// until the test process exits, work on the default schema and cannot claim these rows.
+    /// A pool on a schema of its own, new and migrated, for one test: for tests that run an outbox worker or
+    /// a reconciler in-process and count what it did, or that need rows no worker claims. The whole-system
+    /// tests' services, which keep running until the test process exits, work on the default schema and
+    /// cannot claim these rows; nor can another test's worker (one schema per process let a worker of one
+    /// suite claim, between two statements, the rows another suite was setting up).
     static func isolatedPool() async throws -> PostgresPool {
+        let schema = "aislado_\(UInt32.random(in: 0...UInt32.max))_\(ProcessInfo.processInfo.processIdentifier)"
         let admin = try pool()
         // The name is made above from letters and digits only, never from input.
-        do {
-            try await admin.execute("CREATE SCHEMA IF NOT EXISTS \(isolatedSchema)")
-        } catch {
-            // Two tests of this process racing to create it (IF NOT EXISTS is not atomic): it exists now.
-            try await admin.execute("CREATE SCHEMA IF NOT EXISTS \(isolatedSchema)")
-        }
+        try await admin.execute("CREATE SCHEMA \(schema)")
         await admin.close()
         var configuration = try PostgresConfiguration(url: TestEnvironment.databaseURL())
         configuration.poolSize = 2
         configuration.connectTimeout = .seconds(2)
         configuration.applicationName = "notificaciones-tests"
-        configuration.searchPath = isolatedSchema
+        configuration.searchPath = schema
         let pool = PostgresPool(configuration: configuration, logger: logger)
         try await MigrationRunner(pool: pool, directory: TestEnvironment.repositoryRoot.appendingPathComponent("migrations")).run()
         return pool
