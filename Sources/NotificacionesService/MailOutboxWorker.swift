@@ -192,8 +192,12 @@ public struct MailOutboxWorker: Service {
         let carried = accepted
         // The `sending` commit (carrying the previous mails' `sent`) runs while libcurl says MAIL FROM, RCPT TO
         // and DATA; the end-of-data hook waits for it, so the row is still committed before the end of data.
+        let outcome = MarkingOutcome()
         let marking = Task { () -> Result<Bool, any Error> in
-            do { return .success(try await outbox.markSending(key, recordingSent: carried)) } catch { return .failure(error) }
+            let result: Result<Bool, any Error>
+            do { result = .success(try await outbox.markSending(key, recordingSent: carried)) } catch { result = .failure(error) }
+            outcome.complete(result)
+            return result
         }
         let handover = HandoverOutcome()
         /// Waits for the `sending` commit; once it is over (committed or not), the carried mails are recorded.
@@ -201,8 +205,9 @@ public struct MailOutboxWorker: Service {
             if case .success = await marking.value { accepted.removeFirst(carried.count) }
         }
         do {
+            // On libcurl's thread: block it until the commit is over, with no task of its own in between.
             try await client.send(message) {
-                switch await marking.value {
+                switch outcome.wait() {
                 case .success(true):
                     return true
                 case .success(false):

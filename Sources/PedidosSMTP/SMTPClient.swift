@@ -72,9 +72,10 @@ public final class SMTPClient: Sendable {
     /// A caller that must never deliver a message twice commits "handed over" in the hook (returning
     /// `false` aborts the transfer, so the server never gets a complete message); after a failure,
     /// ``SMTPSendFailure/mayHaveBeenDelivered`` says whether sending again could duplicate it. The hook
-    /// runs on the client's transport thread while the transfer waits for it.
+    /// runs on the client's transport thread (never the cooperative pool), which the transfer waits on: it
+    /// may block, e.g. on a semaphore that the commit it waits for signals.
     /// - Throws: ``SMTPSendFailure`` (cancellation included, as `SMTPError.cancelled`).
-    public func send(_ message: EmailMessage, beforeEndOfData hook: (@Sendable () async -> Bool)?) async throws {
+    public func send(_ message: EmailMessage, beforeEndOfData hook: (@Sendable () -> Bool)?) async throws {
         let rendered: SMTPRenderedMessage
         do throws(SMTPError) {
             rendered = try SMTPMessageRenderer.render(message)
@@ -84,11 +85,7 @@ public final class SMTPClient: Sendable {
         let cancellation = CancellationFlag()
         logger.debug("SMTP sending", metadata: ["message-id": "\(rendered.messageID)", "to": "\(rendered.envelopeRecipient)"])
         let transport = self.transport
-        var endOfData: (@Sendable () -> Bool)?
-        if let hook {
-            endOfData = { awaitBlocking(hook) }
-        }
-        let handover = endOfData
+        let handover = hook
         try await withTaskCancellationHandler {
             try await runBlocking(on: transport.queue) {
                 try transport.perform(rendered, cancellation: cancellation, endOfData: handover)

@@ -27,20 +27,3 @@ package func startThread(name: String = "pedidos-blocking", _ body: @escaping @S
     thread.name = name
     thread.start()
 }
-
-/// Runs `operation` in a new task and blocks the calling thread until it returns.
-///
-/// For code on threads of its own that must wait for async work, such as a libcurl callback on an SMTP
-/// transport queue. Never call it from the cooperative thread pool: the task might need the very thread
-/// it blocks.
-package func awaitBlocking<T: Sendable>(_ operation: @escaping @Sendable () async -> T) -> T {
-    let done = DispatchSemaphore(value: 0)
-    let result = Mutex<T?>(nil)
-    Task {
-        let value = await operation()
-        result.withLock { $0 = value }
-        done.signal()
-    }
-    done.wait()
-    return result.withLock { $0! }
-}
