@@ -85,10 +85,9 @@ public final class SMTPClient: Sendable {
         let cancellation = CancellationFlag()
         logger.debug("SMTP sending", metadata: ["message-id": "\(rendered.messageID)", "to": "\(rendered.envelopeRecipient)"])
         let transport = self.transport
-        let handover = hook
         try await withTaskCancellationHandler {
             try await runBlocking(on: transport.queue) {
-                try transport.perform(rendered, cancellation: cancellation, endOfData: handover)
+                try transport.perform(rendered, cancellation: cancellation, endOfData: hook)
             }
         } onCancel: {
             cancellation.cancel()

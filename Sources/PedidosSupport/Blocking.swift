@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import Synchronization
 
 /// Runs a blocking C call off the cooperative thread pool and awaits it.
 ///
