@@ -93,12 +93,17 @@ struct PipelineChecks: Sendable {
             Issue.record("stuck orders: \(try await stuck(pool: pool, expected: ids))")
             throw error
         }
-        try await waitUntil("every mail of \(ids.count) orders handled and received", timeout: timeout, poll: .milliseconds(200)) {
-            let statuses = try await outboxStatuses(pool: pool)
-            let total = statuses.values.reduce(0, +)
-            let done = inFlightMailsMayBeUncertain ? total - (statuses["pending"] ?? 0) : (statuses["sent"] ?? 0)
-            guard total == ids.count * 4, done == total else { return false }
-            return try mails().count >= statuses["sent"] ?? 0
+        do {
+            try await waitUntil("every mail of \(ids.count) orders handled and received", timeout: timeout, poll: .milliseconds(200)) {
+                let statuses = try await outboxStatuses(pool: pool)
+                let total = statuses.values.reduce(0, +)
+                let done = inFlightMailsMayBeUncertain ? total - (statuses["pending"] ?? 0) : (statuses["sent"] ?? 0)
+                guard total == ids.count * 4, done == total else { return false }
+                return try mails().count >= statuses["sent"] ?? 0
+            }
+        } catch {
+            Issue.record("outbox rows by status: \(try await outboxStatuses(pool: pool)) (expected \(ids.count * 4) sent); mails received: \(try mails().count)")
+            throw error
         }
         let rows = try await transitions(pool: pool)
         #expect(rows.count == ids.count * 4)
