@@ -64,6 +64,9 @@ public final class KafkaProducer: Service, Sendable {
     private let state = Mutex(State())
     /// How many times a send is retried on a fresh handle after a fatal error.
     private let fatalRetries = 2
+    /// `message.timeout.ms`: librdkafka reports a record's fate (acknowledged or failed) within this
+    /// time of handing it to a handle.
+    private let messageTimeout: Duration
     /// librdkafka fails a record after `message.timeout.ms`; a report this much later means the handle
     /// is wedged (seen with the idempotent producer after the embedded broker restarted mid-epoch-bump).
     private let reportDeadline: Duration
@@ -82,6 +85,7 @@ public final class KafkaProducer: Service, Sendable {
         self.properties = all
         self.logger = logger
         let messageTimeout = Int(all["message.timeout.ms"] ?? "") ?? 30_000
+        self.messageTimeout = .milliseconds(messageTimeout)
         reportDeadline = .milliseconds(messageTimeout + 2_000)
         _ = try currentGeneration()
     }
@@ -120,6 +124,14 @@ public final class KafkaProducer: Service, Sendable {
                     }
                 }
             } catch let error as KafkaError where (error.kind == .fatal || error.isStaleProducerState) && attempt < fatalRetries {
+                // A copy handed to a new handle lives for `message.timeout.ms` from now. If that could
+                // outlast the caller's deadline, the caller might be told "not acknowledged" while the
+                // copy is still delivered afterwards: the order would exist although its client was
+                // answered 503 and retried it. So retry only when the new handle must settle in time.
+                guard Self.mayRetryOnNewHandle(now: ContinuousClock.now, deadline: deadline, messageTimeout: messageTimeout) else {
+                    replace(generation.id, reason: error)
+                    throw error
+                }
                 attempt += 1
                 logger.warning("producer handle failed fatally; retrying on a new handle",
                                metadata: ["error": "\(error)", "attempt": "\(attempt)"])
@@ -132,6 +144,15 @@ public final class KafkaProducer: Service, Sendable {
                 throw error
             }
         }
+    }
+
+    /// Whether a send that failed fatally may be retried on a new handle: only if the copy handed to it
+    /// (reported within `messageTimeout`) must settle before the caller's `deadline`, so a caller told
+    /// "not acknowledged" never has its record delivered afterwards. Without a deadline, always.
+    static func mayRetryOnNewHandle(now: ContinuousClock.Instant, deadline: ContinuousClock.Instant?,
+                                    messageTimeout: Duration) -> Bool {
+        guard let deadline else { return true }
+        return deadline - now >= messageTimeout
     }
 
     /// Asks the cluster for metadata: returns the number of brokers, or throws within `timeout`.

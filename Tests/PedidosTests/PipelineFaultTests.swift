@@ -120,8 +120,11 @@ struct PipelineFaultTests {
         try TestEnvironment.infra("kill", "kafka")
         try TestEnvironment.infra("up", "kafka")
         var ids: [Int64] = []
+        // Each attempt has its own recipient: an order answered 503 may still exist (see RetryingLoad).
+        var attempt = 0
         try await waitUntil("an order accepted after the broker restart", timeout: .seconds(90), poll: .milliseconds(250)) {
-            guard let id = try? await system.post(nombre: "Tras el reinicio", correo: "r0@\(domain)") else { return false }
+            attempt += 1
+            guard let id = try? await system.post(nombre: "Tras el reinicio", correo: "r0a\(attempt)@\(domain)") else { return false }
             ids.append(id)
             return true
         }
@@ -129,11 +132,14 @@ struct PipelineFaultTests {
         // error for a moment, and solicitudes answers that 503; a client retries it, as Retry-After says.
         for index in 1..<20 {
             try await waitUntil("order \(index) accepted", timeout: .seconds(30), poll: .milliseconds(500)) {
-                guard let id = try? await system.post(nombre: "R\(index)", correo: "r\(index)@\(domain)") else { return false }
+                attempt += 1
+                guard let id = try? await system.post(nombre: "R\(index)", correo: "r\(index)a\(attempt)@\(domain)") else { return false }
                 ids.append(id)
                 return true
             }
         }
-        try await checks(domain).expectComplete(ids, timeout: .seconds(120))
+        let refused = try await checks(domain).expectComplete(ids, timeout: .seconds(120), refusedOrdersMayExist: true)
+        print("[reinicio-memoria] \(ids.count) orders answered 202 after the restart, \(attempt - ids.count) attempts refused, "
+              + "\(refused.count) of them kept by the broker")
     }
 }

@@ -5,6 +5,11 @@ import Synchronization
 /// slow answer does not slow the schedule) as a well-behaved client: a `503` is retried after the seconds
 /// its `Retry-After` says, a connection failure after one second, until the order gets its `202`.
 /// ``stop()`` stops starting orders and waits for those still retrying.
+///
+/// Each attempt has its own recipient (`h<order>a<attempt>@domain`): a `503` says the order was not
+/// accepted, but a record whose acknowledgement came too late may still exist; such an order then shows
+/// up under its own address instead of doubling the mails of the accepted one (see
+/// ``PipelineChecks/expectComplete(_:timeout:inFlightMailsMayBeUncertain:refusedOrdersMayExist:)``).
 final class RetryingLoad: Sendable {
     private final class State: Sendable {
         let stopping = Atomic<Bool>(false)
@@ -28,11 +33,14 @@ final class RetryingLoad: Sendable {
             var next = clock.now
             var index = 0
             while !state.stopping.load(ordering: .acquiring) {
-                let body = #"{"nombre":"Curación \#(index)","precio":\#(index).250,"correo":"h\#(index)@\#(domain)"}"#
+                let order = index
                 state.started.add(1, ordering: .relaxed)
                 let request = Task {
                     let deadline = clock.now + giveUpAfter
+                    var attempt = 0
                     while clock.now < deadline {
+                        attempt += 1
+                        let body = #"{"nombre":"Curación \#(order)","precio":\#(order).250,"correo":"h\#(order)a\#(attempt)@\#(domain)"}"#
                         var pause = Duration.seconds(1)
                         if let result = try? await system.request("POST", port: system.solicitudesPort, path: "/pedidos",
                                                                   body: body, timeout: 10) {
