@@ -66,6 +66,22 @@ trap cleanup EXIT
 fresh_infrastructure
 psql_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)/psql"
 sql() { "$psql_bin" "$DATABASE_URL" -qtAX -c "$1"; }
+sql_admin() { "$psql_bin" -h 127.0.0.1 -p "$EMBEDDED_PG_PORT" -U postgres -d pedidos -qtAX -c "$1"; }
+# With EMBEDDED_PG_OPTIONS='-c shared_preload_libraries=pg_stat_statements' (scripts/infra.sh): which statements
+# took PostgreSQL's time. statements_reset starts counting (false when the module is not loaded);
+# statements_dump FILE writes the top 15 by total time (execution ms | calls | ms per call | rows | pages |
+# planning ms, 0 unless pg_stat_statements.track_planning=on | statement).
+statements_reset() {
+  [[ "$(sql_admin "SHOW shared_preload_libraries" 2>/dev/null)" == *pg_stat_statements* ]] || return 1
+  sql_admin "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
+  sql_admin "SELECT pg_stat_statements_reset()" >/dev/null
+}
+statements_dump() {
+  sql_admin "SELECT round(total_exec_time::numeric, 1) AS total_ms, calls, round((total_exec_time / nullif(calls, 0))::numeric, 3) AS ms_per_call,
+                    rows, shared_blks_hit + shared_blks_read AS blocks, round(total_plan_time::numeric, 1) AS plan_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 160) AS query
+             FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'pedidos')
+             ORDER BY total_exec_time + total_plan_time DESC LIMIT 15" >"$1"
+}
 python="$DEPS/venv/bin/python"
 { echo "# $(date -Is) $(uname -r), $(nproc) cores, phases: $fases, broker storage: $EMBEDDED_KAFKA_STORAGE"; uptime; git -C "$PEDIDOS_ROOT" log -1 --format='commit %h %s'; } >>"$session/maquina.txt"
 
@@ -107,16 +123,32 @@ mail_latency() {
        FROM email_outbox o JOIN order_transitions t USING (order_id, state) WHERE o.order_id > $since" >"$out"
 }
 last_order() { sql "SELECT coalesce(max(id), 0) FROM orders"; }
+# metrics DIR WHEN: each service's /metrics into DIR/metricas-WHEN-<service>.txt (counters and histograms are
+# cumulative: a run's own figures are the difference between its "antes" and "despues").
+metrics() {
+  local service port
+  for service in solicitudes procesamiento notificaciones; do
+    case "$service" in
+      solicitudes) port="$SOLICITUDES_PORT" ;; procesamiento) port="$PROCESAMIENTO_PORT" ;; *) port="$NOTIFICACIONES_PORT" ;;
+    esac
+    curl -fsS --max-time 5 "http://127.0.0.1:$port/metrics" >"$1/metricas-$2-$service.txt" 2>/dev/null || true
+  done
+}
 # steady DIR NAME RATE SECONDS DELAY: one carga sostenido run with mails checked, plus its mail latency and processes.
 steady() {
   local dir="$1" name="$2" rate="$3" seconds="$4" delay="$5"
   mkdir -p "$dir/$name"
   local since; since="$(last_order)"
+  metrics "$dir/$name" antes
+  local statements=false
+  statements_reset && statements=true
   sample "$dir/$name/procesos.csv" solicitudes procesamiento notificaciones tansu weed postgres smtp
   carga sostenido --dataset datasets/diamantes.csv --demora "$delay" --tasa "$rate" --duracion "$seconds" \
     --smtp-store "$SMTP_STORE" --database-url "$DATABASE_URL" --resultados "$dir/$name" --plazo 180 \
     >"$dir/$name/carga.txt" 2>&1 || echo "carga: failed (see carga.txt)" >>"$dir/$name/carga.txt"
   stop_sampling
+  metrics "$dir/$name" despues
+  $statements && statements_dump "$dir/$name/sentencias.txt"
   mail_latency "$since" "$dir/$name/correo.json"
   "$python" scripts/procesos.py resumir "$dir/$name/procesos.csv" >"$dir/$name/procesos.json"
   log "  $name: $(tail -n1 "$dir/$name/carga.txt" | cut -c1-220)"
@@ -220,14 +252,8 @@ orders=$(( (correos + 3) / 4 ))
 sql "UPDATE email_outbox SET status = 'pending', sent_at = NULL, attempts = 0, last_error = NULL, next_attempt_at = now()
      WHERE order_id IN (SELECT DISTINCT order_id FROM email_outbox ORDER BY order_id DESC LIMIT $orders)" >/dev/null
 backlog="$(sql "SELECT count(*) FROM email_outbox WHERE status = 'pending'")"
-# With EMBEDDED_PG_OPTIONS='-c shared_preload_libraries=pg_stat_statements': which statements took PostgreSQL's time.
 statements=false
-sql_admin() { "$psql_bin" -h 127.0.0.1 -p "$EMBEDDED_PG_PORT" -U postgres -d pedidos -qtAX -c "$1"; }
-if [[ "$(sql_admin "SHOW shared_preload_libraries")" == *pg_stat_statements* ]]; then
-  statements=true
-  sql_admin "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null
-  sql_admin "SELECT pg_stat_statements_reset()" >/dev/null
-fi
+statements_reset && statements=true
 PEDIDOS_DELAY=1s bash scripts/services.sh start notificaciones >/dev/null 2>&1
 sample "$session/correo/procesos.csv" notificaciones smtp postgres
 started=$(date +%s.%N)
@@ -243,12 +269,7 @@ sql "SELECT json_build_object('pendientes_al_inicio', $backlog, 'filas_en_la_tab
        'lanes', $lanes)
      FROM email_outbox WHERE sent_at >= to_timestamp($started)" >"$session/correo/outbox.json"
 "$python" scripts/procesos.py resumir "$session/correo/procesos.csv" >"$session/correo/procesos.json"
-if $statements; then
-  sql_admin "SELECT round(total_exec_time::numeric, 1) AS total_ms, calls, round((total_exec_time / calls)::numeric, 3) AS ms_per_call,
-                    rows, shared_blks_hit + shared_blks_read AS blocks, left(regexp_replace(query, '\s+', ' ', 'g'), 160) AS query
-             FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'pedidos')
-             ORDER BY total_exec_time DESC LIMIT 15" >"$session/correo/sentencias.txt"
-fi
+$statements && statements_dump "$session/correo/sentencias.txt"
 reference "$lanes" "$session/correo/referencia-despues.json"
 fi
 

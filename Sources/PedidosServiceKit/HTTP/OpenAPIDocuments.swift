@@ -10,7 +10,7 @@ public enum OpenAPIDocuments {
         "title": "pedidos — solicitudes",
         "version": "1.0.0",
         "summary": "Recibe pedidos por HTTP y los publica en el tópico recibido de Kafka.",
-        "description": "`POST /pedidos` valida el pedido, le asigna un id único, lo publica en el tópico `recibido` y responde `202` **solo después** de que el broker confirmó el registro. Una solicitud rechazada (`400`, `413`, `415`, `422`) no publica nada; `503` (con `Retry-After`) significa que el pedido no quedó registrado y puede reintentarse. Los errores son documentos `application/problem+json` (RFC 9457) en español que nombran cada campo con problemas."
+        "description": "`POST /pedidos` valida el pedido, le asigna un id único, lo publica en el tópico `recibido` y responde `202` **solo después** de que el broker confirmó el registro. Una solicitud rechazada (`400`, `413`, `415`, `422`) no publica nada; `503` (con `Retry-After`) significa que el pedido no fue aceptado y puede reintentarse (si el broker guardó el registro pero su confirmación llegó después del plazo, ese pedido puede procesarse igual; ver docs/operacion.md §7 ter). Los errores son documentos `application/problem+json` (RFC 9457) en español que nombran cada campo con problemas."
       },
       "servers": [{ "url": "http://127.0.0.1:8080", "description": "Por defecto (`SOLICITUDES_PORT`)" }],
       "paths": {
