@@ -8,14 +8,15 @@ import Synchronization
 /// Sends the mails of the outbox over SMTP, apart from Kafka consumption: a slow or unreachable SMTP
 /// server only makes rows wait in `email_outbox`, it never holds back the ``TransitionRecorder``.
 ///
-/// - **Lanes**: one per ``SMTPClient`` (each keeps its own connection open); each lane claims a batch of
-///   due rows at a time (``MailOutboxRepository/claimDue(limit:lease:)``) and sends them one by one.
+/// - **Lanes**: one per ``SMTPClient`` (each keeps its own connection open); a lane takes a few claimed
+///   rows at a time and sends them one by one. The lanes share their claims (``OutboxClaimer``): one claim
+///   statement (``MailOutboxRepository/claimDue(limit:lease:)``) feeds every lane that needs work.
 /// - **One PostgreSQL round trip per mail**: a mail's `sending` commit starts when its transfer starts and
 ///   runs while libcurl says MAIL FROM, RCPT TO and DATA; the end-of-data hook only waits for it. The same
 ///   transaction records the previous mail of the lane as `sent`
-///   (``MailOutboxRepository/markSending(_:recordingSent:)``); the last mail of a batch is recorded `sent`
-///   (``MailOutboxRepository/markSent(_:)``) before the lane does anything else (claims, gives rows back,
-///   pauses or stops).
+///   (``MailOutboxRepository/markSending(_:recordingSent:)``); when the lane has nothing more to send right
+///   away, its last mail is recorded `sent` (``MailOutboxRepository/markSent(_:)``) before it waits, gives
+///   rows back, pauses or stops.
 /// - **Prompt**: an idle lane waits on the ``WakeSignal`` the recorder raises after committing new
 ///   rows, with a poll every `pollInterval` as a fallback (rows inserted by another replica, retries
 ///   falling due).
@@ -39,7 +40,7 @@ import Synchronization
 public struct MailOutboxWorker: Service {
     /// Tuning of the worker.
     public struct Settings: Sendable {
-        /// Rows a lane claims at a time.
+        /// Most mails a lane takes at a time; a claim statement asks for lanes × this (``OutboxClaimer``).
         public var batchSize: Int
         /// Fallback poll interval when idle.
         public var pollInterval: Duration
@@ -90,12 +91,13 @@ public struct MailOutboxWorker: Service {
         let stop = CancellationFlag()
         let signal = self.signal
         let logger = self.logger
+        let claimer = OutboxClaimer(outbox: outbox, lanes: clients.count, batchSize: settings.batchSize, lease: settings.lease)
         // A graceful shutdown lets each lane finish the send in progress and record its outcome; only waits
         // and pauses end early. Cancellation also aborts the sends (SMTPClient honours it).
         await withTaskCancellationOrGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 for (index, client) in clients.enumerated() {
-                    group.addTask { await runLane(index, client: client, stop: stop) }
+                    group.addTask { await runLane(index, client: client, claimer: claimer, stop: stop) }
                 }
             }
         } onCancelOrGracefulShutdown: {
@@ -103,10 +105,15 @@ public struct MailOutboxWorker: Service {
             stop.cancel()
             signal.signal()
         }
+        // Rows claimed for lanes that stopped first: due at once for the next instance.
+        do { try await claimer.releaseUntaken(after: .zero) } catch {
+            logger.warning("mail worker: could not give claimed rows back; they are due again when the lease ends",
+                           metadata: ["error": "\(error)"])
+        }
         logger.info("mail worker: stopped")
     }
 
-    private func runLane(_ lane: Int, client: SMTPClient, stop: CancellationFlag) async {
+    private func runLane(_ lane: Int, client: SMTPClient, claimer: OutboxClaimer, stop: CancellationFlag) async {
         var logger = self.logger
         logger[metadataKey: "lane"] = "\(lane)"
         let clock = ContinuousClock()
@@ -115,12 +122,12 @@ public struct MailOutboxWorker: Service {
         // Mails the server accepted that are not yet recorded `sent` (the next `sending` commit carries them).
         var accepted: [OutboxMail.Accepted] = []
         while !stop.isCancelled {
-            let claimedAt = clock.now
-            let claimed: [OutboxMail]
+            let claimed: [OutboxClaimer.Claimed]
             do {
-                claimed = try await outbox.claimDue(limit: settings.batchSize, lease: settings.lease)
+                claimed = try await claimer.take()
                 databaseFailures = 0
             } catch {
+                await recordSent(&accepted, stop: stop, logger: logger)
                 databaseFailures += 1
                 if databaseFailures == 1 || databaseFailures % 20 == 0 {
                     logger.warning("mail worker: cannot claim outbox rows", metadata: ["error": "\(error)"])
@@ -130,6 +137,8 @@ public struct MailOutboxWorker: Service {
                 continue
             }
             if claimed.isEmpty {
+                // Nothing to send right away: record what the server accepted before waiting.
+                await recordSent(&accepted, stop: stop, logger: logger)
                 await waitForWork(stop)
                 continue
             }
@@ -138,18 +147,18 @@ public struct MailOutboxWorker: Service {
             var index = 0
             while index < claimed.count {
                 // Never start a send that could outlive the claim's lease.
-                if stop.isCancelled || clock.now - claimedAt + settings.sendTimeout + .seconds(5) > settings.lease { break }
-                let mail = claimed[index]
+                let claim = claimed[index]
+                if stop.isCancelled || clock.now - claim.claimedAt + settings.sendTimeout + .seconds(5) > settings.lease { break }
                 index += 1
-                if let failureDelay = await send(mail, with: client, accepted: &accepted, stop: stop, logger: logger) {
+                if let failureDelay = await send(claim.mail, with: client, accepted: &accepted, stop: stop, logger: logger) {
                     pause = failureDelay
                     break
                 }
             }
-            // The batch is over: record what the server accepted before claiming, pausing or stopping.
-            await recordSent(&accepted, stop: stop, logger: logger)
             if index < claimed.count {
-                let rest = claimed[index...].map(\.key)
+                // Record what the server accepted before giving rows back, pausing or stopping.
+                await recordSent(&accepted, stop: stop, logger: logger)
+                let rest = claimed[index...].map(\.mail.key)
                 do {
                     try await outbox.release(rest, after: pause ?? .zero)
                 } catch {
@@ -158,6 +167,7 @@ public struct MailOutboxWorker: Service {
                 }
             }
             if let pause {
+                await recordSent(&accepted, stop: stop, logger: logger)
                 consecutiveFailures += 1
                 await self.pause(for: Swift.max(pause, TransitionRecorder.backoff(
                     attempt: consecutiveFailures, initial: settings.baseBackoff, maximum: settings.maxBackoff)))
@@ -165,6 +175,7 @@ public struct MailOutboxWorker: Service {
                 consecutiveFailures = 0
             }
         }
+        await recordSent(&accepted, stop: stop, logger: logger)
     }
 
     /// Waits for the recorder's signal, the poll interval, or the stop.

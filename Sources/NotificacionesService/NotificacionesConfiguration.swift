@@ -15,7 +15,7 @@ import PedidosServiceKit
 /// | `NOTIFICACIONES_BATCH_SIZE` | `500` | most Kafka messages recorded in one PostgreSQL transaction |
 /// | `NOTIFICACIONES_PIPELINE_DEPTH` | `2` | recorder transactions that may run at the same time |
 /// | `NOTIFICACIONES_SMTP_CONNECTIONS` | `8` | SMTP connections (outbox lanes) sending in parallel |
-/// | `NOTIFICACIONES_OUTBOX_BATCH` | `8` | outbox rows one lane claims at a time |
+/// | `NOTIFICACIONES_OUTBOX_BATCH` | `8` | most mails one lane takes at a time; the lanes share their claims, each claim statement asks for lanes × this |
 /// | `NOTIFICACIONES_OUTBOX_MARK_FLUSHES` | `2` | group-committed `sending`/`sent` mark statements in flight (at least the lanes: one commit per lane and mail, no grouping) |
 /// | `NOTIFICACIONES_OUTBOX_POLL` | `1s` | fallback poll of the outbox when nobody signalled new rows |
 /// | `NOTIFICACIONES_MAIL_MAX_BACKOFF` | `5s` | longest wait before a transiently failed mail is retried |

@@ -124,6 +124,57 @@ struct MailOutboxTests {
         await pool.close()
     }
 
+    @Test("the lanes share their claims: a backlog takes one claim statement per lanes × batch rows, each row taken once")
+    func sharedClaims() async throws {
+        let pool = try await Support.isolatedPool()
+        let outbox = PostgresMailOutboxRepository(pool: pool)
+        let recipient = Support.recipient("reclamos")
+        let base = Support.orderIDBase()
+        let ids = (0..<50).map { base + Int64($0) }
+        for id in ids { try await Self.recordOrder(pool, id: id, recipient: recipient) }
+        let lanes = 8, batchSize = 8
+        let claimer = OutboxClaimer(outbox: outbox, lanes: lanes, batchSize: batchSize, lease: .seconds(60))
+        // Eight lanes take until nothing is due, as the worker's lanes do (without sending).
+        let taken = try await withThrowingTaskGroup(of: [[OutboxClaimer.Claimed]].self) { group in
+            for _ in 0..<lanes {
+                group.addTask {
+                    var batches: [[OutboxClaimer.Claimed]] = []
+                    while true {
+                        let batch = try await claimer.take()
+                        if batch.isEmpty { return batches }
+                        batches.append(batch)
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        let keys = taken.flatMap { $0.map(\.mail.key) }
+        #expect(keys.count == 200 && Set(keys).count == 200, "every one of the 200 mails taken once: \(keys.count)")
+        #expect(taken.allSatisfy { $0.count <= batchSize })
+        // 200 rows in claims of 64: four that return rows, and the one that finds nothing left.
+        let claims = await claimer.claims
+        #expect(claims <= 200 / (lanes * batchSize) + 2, "\(claims) claim statements for 200 mails")
+        // Every row is still claimed (its lease ahead): another claimer finds nothing.
+        #expect(try await outbox.claimDue(limit: 10, lease: .seconds(60)).isEmpty)
+        await pool.close()
+    }
+
+    @Test("rows claimed for the lanes and taken by none are given back, due at once")
+    func untakenClaimsAreGivenBack() async throws {
+        let pool = try await Support.isolatedPool()
+        let outbox = PostgresMailOutboxRepository(pool: pool)
+        let base = Support.orderIDBase()
+        for id in [base, base + 1] { try await Self.recordOrder(pool, id: id, recipient: Support.recipient("devueltos")) }
+        let claimer = OutboxClaimer(outbox: outbox, lanes: 2, batchSize: 8, lease: .seconds(60))
+        let first = try await claimer.take()
+        #expect(first.count == 4, "8 rows due, 2 lanes: a lane takes its share")
+        try await claimer.releaseUntaken(after: .zero)
+        let again = try await outbox.claimDue(limit: 10, lease: .seconds(60))
+        let all = Set([base, base + 1].flatMap { id in Estado.allCases.map { OutboxMail.Key(orderID: id, estado: $0) } })
+        #expect(Set(again.map(\.key)) == all.subtracting(first.map(\.mail.key)))
+        await pool.close()
+    }
+
     @Test("strict mode (no re-sends): a sender that dies between the server's 250 and the sent commit leaves the row sending: it turns uncertain, never resent")
     func deathBeforeSentIsUncertain() async throws {
         let pool = try await Support.isolatedPool()
