@@ -7,7 +7,8 @@ import Synchronization
 /// A producer (`acks=all`; idempotent on a real cluster, see ``KafkaProfile/producerProperties``) whose `send` returns once the broker acknowledged the record.
 ///
 /// If the handle hits a fatal error (for example after the broker restarted and lost the producer's
-/// state), the producer replaces its handle by itself and retries the sends that failed for that reason,
+/// state), the producer replaces its handle by itself and retries the sends that failed for that reason
+/// (a send with a deadline only when the retry must settle before it, ``mayRetryOnNewHandle(now:deadline:messageTimeout:)``),
 /// so callers never have to recreate it. As a `Service`, it flushes and closes on graceful shutdown.
 public final class KafkaProducer: Service, Sendable {
     /// The live librdkafka handle and the thread polling it. Replaced after a fatal error.
