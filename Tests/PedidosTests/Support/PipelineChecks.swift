@@ -57,21 +57,11 @@ struct PipelineChecks: Sendable {
         return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 
-    /// Outbox rows of the domain's orders, counted by status.
-    func outboxStatuses(pool: PostgresPool) async throws -> [String: Int] {
+    /// Re-sends of interrupted hand-overs among the given orders' mails (`email_outbox.resends`).
+    func resends(of ids: [Int64], pool: PostgresPool) async throws -> Int {
         let rows = try await pool.query("""
-            SELECT e.status, count(*) AS n FROM email_outbox e JOIN orders o ON o.id = e.order_id
-            WHERE o.correo LIKE $1 GROUP BY e.status
-            """, [.string("%@" + domain)])
-        return Dictionary(uniqueKeysWithValues: try rows.map { (try $0.string("status"), try $0.int("n")) })
-    }
-
-    /// Re-sends of interrupted hand-overs among the domain's mails (`email_outbox.resends`).
-    func resends(pool: PostgresPool) async throws -> Int {
-        let rows = try await pool.query("""
-            SELECT coalesce(sum(e.resends), 0)::int8 AS n FROM email_outbox e JOIN orders o ON o.id = e.order_id
-            WHERE o.correo LIKE $1
-            """, [.string("%@" + domain)])
+            SELECT coalesce(sum(resends), 0)::int8 AS n FROM email_outbox WHERE order_id = ANY($1::bigint[])
+            """, [PostgresArrayLiteral.integers(ids)])
         return try rows.first?.int("n") ?? 0
     }
 
@@ -157,7 +147,7 @@ struct PipelineChecks: Sendable {
         }
         let received = try mails()
         // Copies of one Message-ID beyond the first can only come from a re-sent hand-over.
-        let resent = inFlightMailsMayBeUncertain ? try await resends(pool: pool) : 0
+        let resent = inFlightMailsMayBeUncertain ? try await resends(of: ids, pool: pool) : 0
         let distinct = Set(received.compactMap { $0.header("Message-ID") })
         #expect(received.count >= sent && received.count <= sent + uncertain + resent,
                 "four mails per order, none twice: \(received.count) received, outbox \(statuses), \(resent) re-sent")
