@@ -6,8 +6,8 @@ import PedidosDomain
 /// Rows are claimed with a lease: a claimed row is invisible to every other claimer (this process or
 /// another replica) until the lease ends or the row is marked or released.
 ///
-/// Statuses: `pending` → (claimed) → `sending` (``markSending(_:)``, committed just before the SMTP end of
-/// data) → `sent`, or back to `pending` (transient refusal), or `failed` (permanent refusal). A row still
+/// Statuses: `pending` → (claimed) → `sending` (``markSending(_:recordingSent:)``, committed before the SMTP
+/// end of data) → `sent`, or back to `pending` (transient refusal), or `failed` (permanent refusal). A row still
 /// `sending` when its lease ends (its sender died, or lost PostgreSQL, after the end of data) is made due
 /// again by the next claim — sent once more with the same Message-ID — up to the repository's limit of
 /// re-sends, and turned `uncertain` after that (never sent again: at most that one mail may be missing).
@@ -15,13 +15,14 @@ public protocol MailOutboxRepository: Sendable {
     /// Claims up to `limit` pending rows whose next attempt is due, oldest first, for `lease`.
     func claimDue(limit: Int, lease: Duration) async throws -> [OutboxMail]
 
-    /// The mail is about to be handed over for good (the SMTP end of data comes next): `pending` → `sending`,
-    /// committed before this returns. In the same transaction, the mails of `accepted` become `sent` (as
-    /// ``markSent(_:)``), so a lane records the previous mail's outcome in the round trip it needs anyway.
-    /// Returns `false` when the row is no longer this claimer's (not pending, or its lease is over); the
-    /// caller must then abort the transfer. `accepted` is recorded whenever this returns (`true` or
-    /// `false`); when it throws, nothing is.
-    func markSending(_ key: OutboxMail.Key, recordingSent accepted: [OutboxMail.Accepted]) async throws -> Bool
+    /// The mails are about to be handed over for good (their SMTP transfers come next, one after the other):
+    /// `pending` → `sending` for those still claimed, committed before this returns. In the same transaction,
+    /// the mails of `accepted` become `sent` (as ``markSent(_:)``), so a lane records the previous mails'
+    /// outcome in the round trip it needs anyway. Returns the keys marked; a key missing from it is no
+    /// longer this claimer's (not pending, or its lease is over), and its transfer must not start (or must
+    /// be aborted before the end of data). `accepted` is recorded whenever this returns; when it throws,
+    /// nothing is.
+    func markSending(_ keys: [OutboxMail.Key], recordingSent accepted: [OutboxMail.Accepted]) async throws -> Set<OutboxMail.Key>
 
     /// The connection broke after the end of data, before the server's answer: `sending` → `pending` again
     /// (due `after` from now, same Message-ID) within the repository's limit of re-sends, else `uncertain`.
@@ -38,17 +39,20 @@ public protocol MailOutboxRepository: Sendable {
     /// A permanent failure: status `failed`, one more attempt, `last_error`.
     func markFailed(_ key: OutboxMail.Key, error: String) async throws
 
-    /// Gives claimed rows back without counting an attempt; they are due again `after` from now.
-    func release(_ keys: [OutboxMail.Key], after: Duration) async throws
+    /// Gives claimed mails back without counting an attempt; they are due again `after` from now. A mail
+    /// marked `sending` whose transfer never started is made `pending` again. Only rows still under the
+    /// mail's own claim (``OutboxMail/leaseEnd``) change, so a row that another claimer took after the
+    /// lease ended is never touched.
+    func release(_ mails: [OutboxMail], after: Duration) async throws
 
     /// Rows still to be sent (`pending`, due or not, and `sending`).
     func pendingCount() async throws -> Int
 }
 
 extension MailOutboxRepository {
-    /// ``markSending(_:recordingSent:)`` with nothing else to record.
-    public func markSending(_ key: OutboxMail.Key) async throws -> Bool {
-        try await markSending(key, recordingSent: [])
+    /// ``markSending(_:recordingSent:)`` for one mail: whether it was marked.
+    public func markSending(_ key: OutboxMail.Key, recordingSent accepted: [OutboxMail.Accepted] = []) async throws -> Bool {
+        try await markSending([key], recordingSent: accepted).contains(key)
     }
 
     /// ``markSent(_:)`` for one mail.
@@ -88,13 +92,18 @@ public struct OutboxMail: Sendable, Hashable {
     public let messageID: String
     /// Attempts made before this claim.
     public let attempts: Int
+    /// When this claim's lease ends, as PostgreSQL wrote it (`next_attempt_at`): it identifies the claim, so
+    /// ``MailOutboxRepository/release(_:after:)`` leaves alone a row that someone else claimed since.
+    public let leaseEnd: String
 
-    public init(key: Key, recipient: String, subject: String, body: String, messageID: String, attempts: Int) {
+    public init(key: Key, recipient: String, subject: String, body: String, messageID: String, attempts: Int,
+                leaseEnd: String) {
         self.key = key
         self.recipient = recipient
         self.subject = subject
         self.body = body
         self.messageID = messageID
         self.attempts = attempts
+        self.leaseEnd = leaseEnd
     }
 }

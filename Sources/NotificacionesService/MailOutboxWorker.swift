@@ -11,12 +11,14 @@ import Synchronization
 /// - **Lanes**: one per ``SMTPClient`` (each keeps its own connection open); a lane takes a few claimed
 ///   rows at a time and sends them one by one. The lanes share their claims (``OutboxClaimer``): one claim
 ///   statement (``MailOutboxRepository/claimDue(limit:lease:)``) feeds every lane that needs work.
-/// - **One PostgreSQL round trip per mail**: a mail's `sending` commit starts when its transfer starts and
-///   runs while libcurl says MAIL FROM, RCPT TO and DATA; the end-of-data hook only waits for it. The same
-///   transaction records the previous mail of the lane as `sent`
-///   (``MailOutboxRepository/markSending(_:recordingSent:)``); when the lane has nothing more to send right
-///   away, its last mail is recorded `sent` (``MailOutboxRepository/markSent(_:)``) before it waits, gives
-///   rows back, pauses or stops.
+/// - **One PostgreSQL round trip per take**: the `sending` commit of all the mails a lane took starts with
+///   the first transfer and runs while libcurl says MAIL FROM, RCPT TO and DATA; every end-of-data hook of
+///   the take only waits for it (the first one, at most a commit's time). The same transaction records the
+///   lane's previous mails as `sent` (``MailOutboxRepository/markSending(_:recordingSent:)``); when the lane
+///   has nothing more to send right away, its last mails are recorded `sent`
+///   (``MailOutboxRepository/markSent(_:)``) before it waits, gives rows back, pauses or stops. A lane takes
+///   one or two mails when few are due and a whole batch from a backlog (``OutboxClaimer``), so a backlog
+///   costs one mark per batch and a trickle stays as prompt as before.
 /// - **Prompt**: an idle lane waits on the ``WakeSignal`` the recorder raises after committing new
 ///   rows, with a poll every `pollInterval` as a fallback (rows inserted by another replica, retries
 ///   falling due).
@@ -28,13 +30,14 @@ import Synchronization
 ///   (it gives the remaining rows back instead), so no other replica can be sending the same row.
 /// - **Never twice**: before the SMTP end of data (the final `.`) the row is committed as `sending`
 ///   (``MailOutboxRepository/markSending(_:recordingSent:)``); after the server's `250` it becomes `sent`
-///   (with the lane's next round trip, at the latest when its batch ends). A failure before the end of
-///   data, or an error reply to it, leaves the mail undelivered: it is retried or failed as usual. A
-///   connection that breaks after the end of data, or a process that dies between the `sending` commit
-///   and the `sent` one, leaves the row `sending`: the next claim after its lease sends it again with the
-///   same Message-ID (``PostgresMailOutboxRepository/uncertainResends`` times at most, then `uncertain`;
-///   with 0 re-sends, the strict mode, no mail is ever delivered twice and only a crash in that window can
-///   lose one, shown as `incierto` in /historial and in the metrics).
+///   (with the lane's next round trip, at the latest when it runs out of work). A failure before the end
+///   of data, or an error reply to it, leaves the mail undelivered: it is retried or failed as usual. Mails
+///   of the take whose transfer never started (a stop, a pause, the lease) are given back `pending`. A
+///   connection that breaks after the end of data, or a process that dies while rows are `sending` (the
+///   take's mails not yet accepted: at most a batch per lane), leaves them `sending`: the next claim after
+///   their lease sends them again with the same Message-ID (``PostgresMailOutboxRepository/uncertainResends``
+///   times at most, then `uncertain`; with 0 re-sends, the strict mode, no mail is ever delivered twice and
+///   only a crash can lose the mails it left `sending`, shown as `incierto` in /historial and in the metrics).
 /// - **Graceful shutdown**: every lane finishes the send in progress and marks it, gives the rest of its
 ///   claim back (due at once for the next instance), and returns. Sends are never cancelled by it.
 public struct MailOutboxWorker: Service {
@@ -52,10 +55,16 @@ public struct MailOutboxWorker: Service {
         public var lease: Duration
         /// Longest time one send may take (the SMTP client's total timeout).
         public var sendTimeout: Duration
+        /// Most mails one `sending` commit marks (default: `batchSize`, a lane's whole take). A crash leaves
+        /// at most this many mails per lane `sending`, plus the one accepted just before; 1 marks every mail
+        /// on its own, the smallest window (the strict mode uses it, where those mails end up `uncertain`).
+        public var mailsPerMark: Int
 
         public init(batchSize: Int = 8, pollInterval: Duration = .seconds(1), baseBackoff: Duration = .milliseconds(250),
-                    maxBackoff: Duration = .seconds(5), sendTimeout: Duration = .seconds(60), lease: Duration? = nil) {
+                    maxBackoff: Duration = .seconds(5), sendTimeout: Duration = .seconds(60), lease: Duration? = nil,
+                    mailsPerMark: Int? = nil) {
             self.batchSize = batchSize
+            self.mailsPerMark = max(1, mailsPerMark ?? batchSize)
             self.pollInterval = pollInterval
             self.baseBackoff = baseBackoff
             self.maxBackoff = maxBackoff
@@ -145,20 +154,32 @@ public struct MailOutboxWorker: Service {
 
             var pause: Duration?
             var index = 0
+            var marking: TakeMarking?
+            var markedEnd = 0
             while index < claimed.count {
                 // Never start a send that could outlive the claim's lease.
                 let claim = claimed[index]
                 if stop.isCancelled || clock.now - claim.claimedAt + settings.sendTimeout + .seconds(5) > settings.lease { break }
+                if index >= markedEnd {
+                    // The next `sending` commit: the mails from here on, `mailsPerMark` at most, carrying the
+                    // mails accepted so far (the previous commit settled first, so they are not carried twice).
+                    if marking != nil { _ = await marking!.settle(&accepted) }
+                    markedEnd = min(claimed.count, index + settings.mailsPerMark)
+                    marking = TakeMarking(outbox: outbox, keys: claimed[index..<markedEnd].map(\.mail.key), carrying: accepted)
+                }
                 index += 1
-                if let failureDelay = await send(claim.mail, with: client, accepted: &accepted, stop: stop, logger: logger) {
+                if let failureDelay = await send(claim.mail, with: client, marking: &marking!, accepted: &accepted,
+                                                 stop: stop, logger: logger) {
                     pause = failureDelay
                     break
                 }
             }
+            // The take's `sending` commit is over before rows are given back (it would mark them again).
+            if marking != nil { _ = await marking!.settle(&accepted) }
             if index < claimed.count {
                 // Record what the server accepted before giving rows back, pausing or stopping.
                 await recordSent(&accepted, stop: stop, logger: logger)
-                let rest = claimed[index...].map(\.mail.key)
+                let rest = claimed[index...].map(\.mail)
                 do {
                     try await outbox.release(rest, after: pause ?? .zero)
                 } catch {
@@ -190,63 +211,61 @@ public struct MailOutboxWorker: Service {
         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
     }
 
-    /// Sends one mail and records the outcome; a mail the server accepted is appended to `accepted` (the
-    /// next `sending` commit, or ``recordSent(_:stop:logger:)``, records it). Returns the retry delay after
-    /// a transient failure (the lane should pause), `nil` otherwise.
-    private func send(_ mail: OutboxMail, with client: SMTPClient, accepted: inout [OutboxMail.Accepted],
-                      stop: CancellationFlag, logger: Logger) async -> Duration? {
+    /// Sends one mail of a take and records the outcome; a mail the server accepted is appended to
+    /// `accepted` (the next `sending` commit, or ``recordSent(_:stop:logger:)``, records it). A mail the
+    /// take's commit did not mark is no longer this lane's and is skipped. Returns the retry delay after a
+    /// transient failure (the lane should pause), `nil` otherwise.
+    private func send(_ mail: OutboxMail, with client: SMTPClient, marking: inout TakeMarking,
+                      accepted: inout [OutboxMail.Accepted], stop: CancellationFlag, logger: Logger) async -> Duration? {
+        if let marked = marking.marked, !marked.contains(mail.key) {
+            logger.debug("mail worker: skipping a mail that is no longer this lane's", metadata: ["mail": "\(mail.key)"])
+            return nil
+        }
         let message = EmailMessage(from: sender, to: EmailAddress(mail.recipient), subject: mail.subject, body: mail.body,
                                    date: Date(), messageID: mail.messageID)
         let started = ContinuousClock.now
-        let outbox = self.outbox
         let key = mail.key
-        let carried = accepted
-        // The `sending` commit (carrying the previous mails' `sent`) runs while libcurl says MAIL FROM, RCPT TO
-        // and DATA; the end-of-data hook waits for it, so the row is still committed before the end of data.
-        let outcome = MarkingOutcome()
-        let marking = Task { () -> Result<Bool, any Error> in
-            let result: Result<Bool, any Error>
-            do { result = .success(try await outbox.markSending(key, recordingSent: carried)) } catch { result = .failure(error) }
-            outcome.complete(result)
-            return result
-        }
+        let outcome = marking.outcome
         let handover = HandoverOutcome()
-        /// Waits for the `sending` commit; once it is over (committed or not), the carried mails are recorded.
-        func markingSettled() async {
-            if case .success = await marking.value { accepted.removeFirst(carried.count) }
-        }
         do {
-            // On libcurl's thread: block it until the commit is over, with no task of its own in between.
+            // On libcurl's thread: block it until the take's commit is over, with no task of its own in between.
             try await client.send(message) {
                 switch outcome.wait() {
-                case .success(true):
+                case .success(let marked) where marked.contains(key):
                     return true
-                case .success(false):
-                    handover.set("the row is no longer this lane's (lease over or already handled)")
+                case .success:
+                    handover.set(.notOurs)
                     return false
                 case .failure(let error):
-                    handover.set("cannot mark the mail as being sent: \(error)")
+                    handover.set(.markFailed("\(error)"))
                     return false
                 }
             }
             let acceptedAt = Date()
             metrics.smtpSendOK.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
             metrics.mailsSent.increment()
-            await markingSettled()
+            _ = await marking.settle(&accepted)
             accepted.append(OutboxMail.Accepted(key: key, at: acceptedAt))
             return nil
         } catch {
             metrics.smtpSendError.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
             // Whatever happened, the `sending` commit must be over before the row's outcome is recorded: a
             // late `sending` would otherwise overwrite it.
-            await markingSettled()
+            _ = await marking.settle(&accepted)
             let failure = error as? SMTPSendFailure
-            if let reason = handover.reason {
-                // The transfer was aborted before the end of data: nothing delivered, row untouched.
+            switch handover.reason {
+            case .notOurs?:
+                // Aborted before the end of data: nothing delivered, and the row is someone else's.
+                logger.debug("mail worker: send aborted, the mail is no longer this lane's", metadata: ["mail": "\(mail.key)"])
+                return nil
+            case .markFailed(let reason)?:
+                // Aborted before the end of data: nothing delivered, row untouched.
                 logger.warning("mail worker: send aborted before the end of data", metadata: [
-                    "mail": "\(mail.key)", "reason": "\(reason)",
+                    "mail": "\(mail.key)", "reason": "cannot mark the mails as being sent: \(reason)",
                 ])
                 return settings.baseBackoff
+            case nil:
+                break
             }
             if let failure, failure.mayHaveBeenDelivered {
                 metrics.mailsUncertain.increment()
@@ -333,7 +352,51 @@ public struct MailOutboxWorker: Service {
 
 /// Why a send was aborted at the end of data, set by the hook on the transport thread.
 private final class HandoverOutcome: Sendable {
-    private let state = Mutex<String?>(nil)
-    var reason: String? { state.withLock { $0 } }
-    func set(_ reason: String) { state.withLock { $0 = reason } }
+    enum Reason: Sendable {
+        /// The row is no longer this lane's (its lease is over, or it was already handled).
+        case notOurs
+        /// The `sending` commit failed.
+        case markFailed(String)
+    }
+
+    private let state = Mutex<Reason?>(nil)
+    var reason: Reason? { state.withLock { $0 } }
+    func set(_ reason: Reason) { state.withLock { $0 = reason } }
+}
+
+/// A lane's `sending` commit for the mails it took (carrying the mails the server accepted before): started
+/// with the take's first transfer, waited for by every end-of-data hook of the take (``MarkingOutcome``),
+/// and settled — awaited — before any outcome of the take is recorded or its rows are given back, since a
+/// late `sending` would overwrite them.
+private struct TakeMarking {
+    let outcome = MarkingOutcome()
+    private let commit: Task<Result<Set<OutboxMail.Key>, any Error>, Never>
+    private let carried: Int
+    private var settled: Result<Set<OutboxMail.Key>, any Error>?
+
+    init(outbox: any MailOutboxRepository, keys: [OutboxMail.Key], carrying accepted: [OutboxMail.Accepted]) {
+        let outcome = self.outcome
+        carried = accepted.count
+        commit = Task {
+            let result: Result<Set<OutboxMail.Key>, any Error>
+            do { result = .success(try await outbox.markSending(keys, recordingSent: accepted)) } catch { result = .failure(error) }
+            outcome.complete(result)
+            return result
+        }
+    }
+
+    /// The keys marked, once the commit is settled and succeeded.
+    var marked: Set<OutboxMail.Key>? {
+        if case .success(let keys)? = settled { return keys }
+        return nil
+    }
+
+    /// Waits for the commit, once; when it succeeded, the mails it carried were recorded and leave `accepted`.
+    mutating func settle(_ accepted: inout [OutboxMail.Accepted]) async -> Result<Set<OutboxMail.Key>, any Error> {
+        if let settled { return settled }
+        let result = await commit.value
+        if case .success = result { accepted.removeFirst(carried) }
+        settled = result
+        return result
+    }
 }

@@ -76,8 +76,10 @@ public func buildNotificacionesApplication(
             logger: logger)
         let worker = MailOutboxWorker(
             outbox: outbox, clients: clients, sender: configuration.smtp.from, signal: signal, metrics: metrics,
+            // Strict mode: the mails a crash leaves `sending` are never sent again, so each commit marks one.
             settings: .init(batchSize: configuration.outboxBatchSize, pollInterval: configuration.outboxPollInterval,
-                            maxBackoff: configuration.mailMaxBackoff, sendTimeout: configuration.smtp.totalTimeout),
+                            maxBackoff: configuration.mailMaxBackoff, sendTimeout: configuration.smtp.totalTimeout,
+                            mailsPerMark: configuration.uncertainMailResends == 0 ? 1 : nil),
             logger: logger)
         let monitor = NotificacionesMonitor(consumer: consumer, outbox: outbox, metrics: metrics,
                                             interval: configuration.metricsInterval, logger: logger)

@@ -15,14 +15,14 @@ import PedidosServiceKit
 /// | `NOTIFICACIONES_BATCH_SIZE` | `500` | most Kafka messages recorded in one PostgreSQL transaction |
 /// | `NOTIFICACIONES_PIPELINE_DEPTH` | `2` | recorder transactions that may run at the same time |
 /// | `NOTIFICACIONES_SMTP_CONNECTIONS` | `8` | SMTP connections (outbox lanes) sending in parallel |
-/// | `NOTIFICACIONES_OUTBOX_BATCH` | `8` | most mails one lane takes at a time; the lanes share their claims, each claim statement asks for lanes × this |
+/// | `NOTIFICACIONES_OUTBOX_BATCH` | `8` | most mails one lane takes at a time; the lanes share their claims, each claim statement asks for lanes × this; a lane marks its take `sending` in one commit |
 /// | `NOTIFICACIONES_OUTBOX_MARK_FLUSHES` | `2` | group-committed `sending`/`sent` mark statements in flight (at least the lanes: one commit per lane and mail, no grouping) |
 /// | `NOTIFICACIONES_OUTBOX_POLL` | `1s` | fallback poll of the outbox when nobody signalled new rows |
 /// | `NOTIFICACIONES_MAIL_MAX_BACKOFF` | `5s` | longest wait before a transiently failed mail is retried |
 /// | `NOTIFICACIONES_KAFKA_FETCH_WAIT` | `250ms` | the recorder's `fetch.wait.max.ms` (see ``BrokerLoadSettings``) |
 /// | `NOTIFICACIONES_KAFKA_LINGER` | `5ms` | the producer's `linger.ms` (dead letters, the reconciler's re-published states) |
 /// | `NOTIFICACIONES_METRICS_INTERVAL` | `5s` | refresh period of the consumer-lag and pending-mail gauges |
-/// | `NOTIFICACIONES_CORREO_REENVIOS` | `2` | times a mail whose hand-over was interrupted after the end of data is sent again (same Message-ID); `0`: never (it stays `uncertain`) |
+/// | `NOTIFICACIONES_CORREO_REENVIOS` | `2` | times a mail whose hand-over was interrupted (a broken connection after the end of data, or a crash while it was `sending`) is sent again (same Message-ID); `0`: never (it stays `uncertain`), and each `sending` commit then marks one mail instead of a lane's take, so a crash leaves at most two per lane |
 /// | `NOTIFICACIONES_RECONCILIADOR*` | | see ``ReconcilerSettings`` |
 ///
 /// Plus the shared ones read through ``ServiceEnvironment`` (`KAFKA_*`, `DATABASE_URL`, `MIGRATIONS_DIR`,

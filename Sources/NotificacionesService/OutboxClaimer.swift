@@ -81,9 +81,9 @@ actor OutboxClaimer {
     /// Gives back the rows claimed and taken by no lane (due `after` from now); nothing is left claimed.
     func releaseUntaken(after delay: Duration) async throws {
         guard available > 0 else { return }
-        let keys = ready[next...].map(\.mail.key)
+        let mails = ready[next...].map(\.mail)
         ready.removeAll()
         next = 0
-        try await outbox.release(keys, after: delay)
+        try await outbox.release(mails, after: delay)
     }
 }

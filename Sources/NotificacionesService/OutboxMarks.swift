@@ -9,25 +9,28 @@ import Synchronization
 /// marks of every lane waiting at the same time share one statement — one transaction, one WAL flush —
 /// instead of one commit per lane and mail.
 ///
-/// Each lane still waits for the commit that holds its own `sending` mark before its SMTP end of data,
-/// and learns whether the mark was made (the row may no longer be its own), so nothing about the
-/// hand-over changes; the lanes only share the commit. There is no deadline: a lane always learns the
+/// A lane marks all the mails it took in one request (``MailOutboxWorker``), waits for the commit that
+/// holds them before its first SMTP end of data, and learns which were marked (a row may no longer be its
+/// own); the lanes share the commit. There is no deadline: a lane always learns the
 /// real outcome of its mark (a late `sending` it did not wait for would overwrite the row's next state).
 final class OutboxMarks: Sendable {
-    /// One lane's marks: at most one mail about to be handed over, and the mails the server accepted.
+    /// One lane's marks: the mails it is about to hand over, and the mails the server accepted.
     final class Request: Sendable {
-        let sending: OutboxMail.Key?
+        let sending: [OutboxMail.Key]
         let sent: [OutboxMail.Accepted]
-        private let marked = Atomic<Bool>(false)
+        private let markedKeys = Mutex<Set<OutboxMail.Key>>([])
 
-        init(sending: OutboxMail.Key?, sent: [OutboxMail.Accepted]) {
+        init(sending: [OutboxMail.Key], sent: [OutboxMail.Accepted]) {
             self.sending = sending
             self.sent = sent
         }
 
-        /// Whether the flush turned `sending` from `pending` into `sending`.
-        var isMarked: Bool { marked.load(ordering: .acquiring) }
-        fileprivate func setMarked() { marked.store(true, ordering: .releasing) }
+        /// The keys of `sending` the flush turned from `pending` into `sending`.
+        var marked: Set<OutboxMail.Key> { markedKeys.withLock { $0 } }
+        fileprivate func setMarked(_ all: Set<OutboxMail.Key>) {
+            let own = sending.filter(all.contains)
+            markedKeys.withLock { $0 = Set(own) }
+        }
     }
 
     private let batcher: GroupCommitBatcher<Request>
@@ -55,9 +58,7 @@ final class OutboxMarks: Sendable {
                     marked.insert(OutboxMail.Key(orderID: try row.int64("order_id"), estado: estado))
                 }
             }
-            for request in requests {
-                if let key = request.sending, marked.contains(key) { request.setMarked() }
-            }
+            for request in requests where !request.sending.isEmpty { request.setMarked(marked) }
             flushCount.value.add(1, ordering: .relaxed)
             batchSize.record(requests.count)
             latency.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
@@ -65,11 +66,11 @@ final class OutboxMarks: Sendable {
     }
 
     /// Commits `sending` (`pending` → `sending`, only while the claim's lease lasts) and `sent` with the
-    /// marks of the other lanes waiting; returns whether `sending` was marked.
-    func mark(sending: OutboxMail.Key?, sent: [OutboxMail.Accepted]) async throws -> Bool {
+    /// marks of the other lanes waiting; returns the keys of `sending` that were marked.
+    func mark(sending: [OutboxMail.Key], sent: [OutboxMail.Accepted]) async throws -> Set<OutboxMail.Key> {
         let request = Request(sending: sending, sent: sent)
         try await batcher.submit(request)
-        return request.isMarked
+        return request.marked
     }
 
     /// One statement, one transaction: the data-modifying CTE records the accepted mails (rows no longer
@@ -103,7 +104,7 @@ final class OutboxMarks: Sendable {
         """
 
     static func parameters(_ requests: [Request]) -> [PostgresValue] {
-        let sending = requests.compactMap(\.sending)
+        let sending = requests.flatMap(\.sending)
         let sent = requests.flatMap(\.sent)
         return [PostgresArrayLiteral.integers(sending.map(\.orderID)),
                 PostgresArrayLiteral.texts(sending.map(\.estado.rawValue)),

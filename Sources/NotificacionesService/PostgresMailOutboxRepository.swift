@@ -62,7 +62,8 @@ public struct PostgresMailOutboxRepository: MailOutboxRepository {
             SET next_attempt_at = now() + $2 * interval '1 millisecond'
             FROM due
             WHERE o.order_id = due.order_id AND o.state = due.state
-            RETURNING o.order_id, o.state, o.recipient, o.subject, o.body, o.message_id, o.attempts
+            RETURNING o.order_id, o.state, o.recipient, o.subject, o.body, o.message_id, o.attempts,
+                      o.next_attempt_at::text AS lease_end
             """,
             [.int(limit), .double(Self.milliseconds(lease)), .int(uncertainResends)])
         return try rows.map { row in
@@ -73,13 +74,14 @@ public struct PostgresMailOutboxRepository: MailOutboxRepository {
             return OutboxMail(
                 key: OutboxMail.Key(orderID: try row.int64("order_id"), estado: estado),
                 recipient: try row.string("recipient"), subject: try row.string("subject"), body: try row.string("body"),
-                messageID: try row.string("message_id"), attempts: try row.int("attempts"))
+                messageID: try row.string("message_id"), attempts: try row.int("attempts"),
+                leaseEnd: try row.string("lease_end"))
         }
     }
 
     public func markSent(_ accepted: [OutboxMail.Accepted]) async throws {
         guard !accepted.isEmpty else { return }
-        _ = try await marks.mark(sending: nil, sent: accepted)
+        _ = try await marks.mark(sending: [], sent: accepted)
     }
 
     public func markRetry(_ key: OutboxMail.Key, error: String, after: Duration) async throws {
@@ -102,8 +104,8 @@ public struct PostgresMailOutboxRepository: MailOutboxRepository {
             [.int64(key.orderID), .string(key.estado.rawValue), .string(Self.sanitized(error))])
     }
 
-    public func markSending(_ key: OutboxMail.Key, recordingSent accepted: [OutboxMail.Accepted]) async throws -> Bool {
-        try await marks.mark(sending: key, sent: accepted)
+    public func markSending(_ keys: [OutboxMail.Key], recordingSent accepted: [OutboxMail.Accepted]) async throws -> Set<OutboxMail.Key> {
+        try await marks.mark(sending: keys, sent: accepted)
     }
 
     /// `sending` → `pending` (due `after` from now, one more re-send) while the mail was re-sent fewer than
@@ -122,21 +124,20 @@ public struct PostgresMailOutboxRepository: MailOutboxRepository {
              .double(Self.milliseconds(after))])
     }
 
-    public func release(_ keys: [OutboxMail.Key], after: Duration) async throws {
-        guard !keys.isEmpty else { return }
-        var parameters: [PostgresValue] = [.double(Self.milliseconds(after))]
-        var tuples: [String] = []
-        for (index, key) in keys.enumerated() {
-            tuples.append("($\(index * 2 + 2)::bigint, $\(index * 2 + 3)::text)")
-            parameters.append(.int64(key.orderID))
-            parameters.append(.string(key.estado.rawValue))
-        }
+    /// One statement: `pending` or `sending` → `pending`, due `after` from now, for the rows whose
+    /// `next_attempt_at` is still the lease end their claim wrote (a row claimed again since has another).
+    public func release(_ mails: [OutboxMail], after: Duration) async throws {
+        guard !mails.isEmpty else { return }
         try await pool.execute(
             """
-            UPDATE email_outbox SET next_attempt_at = now() + $1 * interval '1 millisecond'
-            WHERE status = 'pending' AND (order_id, state) IN (\(tuples.joined(separator: ", ")))
+            UPDATE email_outbox AS o
+            SET status = 'pending', next_attempt_at = now() + $1 * interval '1 millisecond'
+            FROM unnest($2::bigint[], $3::text[], $4::timestamptz[]) AS r(order_id, state, lease_end)
+            WHERE o.order_id = r.order_id AND o.state = r.state AND o.status IN ('pending', 'sending')
+              AND o.next_attempt_at = r.lease_end
             """,
-            parameters)
+            [.double(Self.milliseconds(after)), PostgresArrayLiteral.integers(mails.map(\.key.orderID)),
+             PostgresArrayLiteral.texts(mails.map(\.key.estado.rawValue)), PostgresArrayLiteral.texts(mails.map(\.leaseEnd))])
     }
 
     /// Two counts, each over its partial index (`email_outbox_due`, `email_outbox_sending`), never a scan of

@@ -124,6 +124,69 @@ struct MailOutboxTests {
         await pool.close()
     }
 
+    @Test("a lane marks the mails it took in one commit (or, in the strict mode's setting, each mail alone); every mail sent once",
+          arguments: [nil, 1] as [Int?])
+    func takesAreMarkedTogether(mailsPerMark: Int?) async throws {
+        let pool = try await Support.isolatedPool()
+        let recipient = Support.recipient("tomas\(mailsPerMark ?? 0)")
+        let base = Support.orderIDBase()
+        let ids = (0..<15).map { base + Int64($0) }
+        for id in ids { try await Self.recordOrder(pool, id: id, recipient: recipient) }
+        let outbox = CountingOutbox(base: PostgresMailOutboxRepository(pool: pool))
+        let clients = try (0..<2).map { _ in try SMTPClient(configuration: Self.smtpConfiguration(), logger: Support.logger) }
+        let group = ServiceGroup(services: [Self.worker(outbox, clients: clients, settings: .init(batchSize: 8, mailsPerMark: mailsPerMark))],
+                                 logger: Support.logger)
+        let running = Task { try await group.run() }
+        let received = try await Support.waitForAllSent(pool, orders: ids, expected: 60, recipient: recipient)
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(Set(received.compactMap { $0.header("Message-ID") }).count == 60)
+        #expect(try MailStore.shared().messages(to: recipient).count == 60)
+        let rows = try await Support.outbox(pool, orders: ids)
+        #expect(rows.allSatisfy { $0.attempts == 1 && $0.lastError == nil })
+        // One mail per commit (the behaviour before) would take 60; a take of several mails takes one.
+        let (calls, keys) = outbox.sendingMarks
+        #expect(keys == 60, "every mail marked once: \(keys)")
+        if mailsPerMark == 1 {
+            #expect(calls == 60, "one sending commit per mail: \(calls)")
+        } else {
+            #expect(calls <= 30, "\(calls) sending commits for 60 mails")
+        }
+        await pool.close()
+    }
+
+    @Test("release gives back the mails of a take whose transfer never started, and leaves a row claimed again since alone")
+    func releaseRevertsUnsentMarks() async throws {
+        let pool = try await Support.isolatedPool()
+        let outbox = PostgresMailOutboxRepository(pool: pool)
+        let id = Support.orderIDBase()
+        try await Self.recordOrder(pool, id: id, recipient: Support.recipient("devolver"))
+        func status(_ estado: Estado) async throws -> String {
+            try await pool.query("SELECT status FROM email_outbox WHERE order_id = $1 AND state = $2",
+                                 [.int64(id), .string(estado.rawValue)])[0].string("status")
+        }
+        let mails = try await outbox.claimDue(limit: 10, lease: .seconds(60)).filter { $0.key.orderID == id }
+            .sorted { $0.key.estado < $1.key.estado }
+        #expect(mails.count == 4)
+        // One row stops being this claim's before the take is marked: the commit leaves it out.
+        try await pool.execute("UPDATE email_outbox SET status = 'sent' WHERE order_id = $1 AND state = 'finalizado'", [.int64(id)])
+        let marked = try await outbox.markSending(mails.map(\.key), recordingSent: [])
+        #expect(marked == Set(mails.prefix(3).map(\.key)))
+
+        // The first was handed over and then claimed again by someone else (its lease ended): a new lease end.
+        try await pool.execute("UPDATE email_outbox SET next_attempt_at = now() + interval '2 minutes' WHERE order_id = $1 AND state = 'recibido'",
+                               [.int64(id)])
+        try await outbox.release(Array(mails.prefix(3)), after: .zero)
+        #expect(try await status(.recibido) == "sending", "another claim's row is left alone")
+        #expect(try await status(.preparando) == "pending")
+        #expect(try await status(.entregando) == "pending")
+        #expect(try await status(.finalizado) == "sent")
+        // Given back due at once: the next claim finds them.
+        let again = try await outbox.claimDue(limit: 10, lease: .seconds(60)).filter { $0.key.orderID == id }
+        #expect(Set(again.map(\.key)) == Set(mails[1...2].map(\.key)))
+        await pool.close()
+    }
+
     @Test("the lanes share their claims: a backlog takes one claim statement per lanes × batch rows, each row taken once")
     func sharedClaims() async throws {
         let pool = try await Support.isolatedPool()
@@ -258,13 +321,13 @@ private final class DyingOutbox: MailOutboxRepository {
     func claimDue(limit: Int, lease: Duration) async throws -> [OutboxMail] {
         let claimed = try await base.claimDue(limit: limit, lease: lease)
         let others = claimed.filter { !orders.contains($0.key.orderID) }
-        try await base.release(others.map(\.key), after: .zero)
+        try await base.release(others, after: .zero)
         return claimed.filter { orders.contains($0.key.orderID) }
     }
 
-    func markSending(_ key: OutboxMail.Key, recordingSent accepted: [OutboxMail.Accepted]) async throws -> Bool {
+    func markSending(_ keys: [OutboxMail.Key], recordingSent accepted: [OutboxMail.Accepted]) async throws -> Set<OutboxMail.Key> {
         guard accepted.isEmpty else { throw died() }
-        return try await base.markSending(key, recordingSent: [])
+        return try await base.markSending(keys, recordingSent: [])
     }
 
     func markSent(_ accepted: [OutboxMail.Accepted]) async throws { throw died() }
@@ -279,6 +342,30 @@ private final class DyingOutbox: MailOutboxRepository {
     }
     func markRetry(_ key: OutboxMail.Key, error: String, after: Duration) async throws { try await base.markRetry(key, error: error, after: after) }
     func markFailed(_ key: OutboxMail.Key, error: String) async throws { try await base.markFailed(key, error: error) }
-    func release(_ keys: [OutboxMail.Key], after: Duration) async throws { try await base.release(keys, after: after) }
+    func release(_ mails: [OutboxMail], after: Duration) async throws { try await base.release(mails, after: after) }
+    func pendingCount() async throws -> Int { try await base.pendingCount() }
+}
+
+/// Counts the `sending` commits the worker asks for (and the mails in them), passing everything through.
+private final class CountingOutbox: MailOutboxRepository {
+    let base: PostgresMailOutboxRepository
+    private let counts = Mutex((calls: 0, keys: 0))
+
+    init(base: PostgresMailOutboxRepository) { self.base = base }
+
+    var sendingMarks: (calls: Int, keys: Int) { counts.withLock { $0 } }
+
+    func markSending(_ keys: [OutboxMail.Key], recordingSent accepted: [OutboxMail.Accepted]) async throws -> Set<OutboxMail.Key> {
+        counts.withLock { $0.calls += 1; $0.keys += keys.count }
+        return try await base.markSending(keys, recordingSent: accepted)
+    }
+    func claimDue(limit: Int, lease: Duration) async throws -> [OutboxMail] { try await base.claimDue(limit: limit, lease: lease) }
+    func markSent(_ accepted: [OutboxMail.Accepted]) async throws { try await base.markSent(accepted) }
+    func markUncertain(_ key: OutboxMail.Key, error: String, after: Duration) async throws {
+        try await base.markUncertain(key, error: error, after: after)
+    }
+    func markRetry(_ key: OutboxMail.Key, error: String, after: Duration) async throws { try await base.markRetry(key, error: error, after: after) }
+    func markFailed(_ key: OutboxMail.Key, error: String) async throws { try await base.markFailed(key, error: error) }
+    func release(_ mails: [OutboxMail], after: Duration) async throws { try await base.release(mails, after: after) }
     func pendingCount() async throws -> Int { try await base.pendingCount() }
 }

@@ -104,9 +104,9 @@ struct OutboxMarksTests {
             WHERE order_id > 1000
             """)
         let parameters = OutboxMarks.parameters([
-            OutboxMarks.Request(sending: OutboxMail.Key(orderID: 1500, estado: .preparando),
+            OutboxMarks.Request(sending: [OutboxMail.Key(orderID: 1500, estado: .preparando), OutboxMail.Key(orderID: 1500, estado: .entregando)],
                                 sent: [OutboxMail.Accepted(key: OutboxMail.Key(orderID: 1500, estado: .recibido), at: Date())]),
-            OutboxMarks.Request(sending: OutboxMail.Key(orderID: 1501, estado: .preparando), sent: []),
+            OutboxMarks.Request(sending: [OutboxMail.Key(orderID: 1501, estado: .preparando)], sent: []),
         ])
         func plan(_ statement: String) async throws -> String {
             try await pool.query("EXPLAIN " + statement, parameters).map { try $0.string("QUERY PLAN") }.joined(separator: "\n")
