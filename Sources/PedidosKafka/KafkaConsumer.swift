@@ -283,7 +283,9 @@ public final class KafkaConsumer: Sendable {
             if stop || cancel.isCancelled { return nil }
             recoverIfBrokersReturned()
             let client = self.client
-            switch client.consumerPoll(timeoutMilliseconds: 100) {
+            // Messages and rebalances end the wait at once; the timeout paces the stop and recovery checks
+            // above (and how often an idle consumer wakes up).
+            switch client.consumerPoll(timeoutMilliseconds: 250) {
             case .message(let message):
                 // A rebalance served by this very poll comes first.
                 let pending = state.withLock { state -> KafkaConsumerEvent? in

@@ -24,7 +24,9 @@ public final class KafkaProducer: Service, Sendable {
             self.id = id
             self.client = client
             let deliveries = self.deliveries
-            self.poller = RDKafkaPoller(client: client, name: "kafka-producer-\(id)") { now in
+            // Delivery reports wake the poller at once; its timeout only paces the report-deadline sweep
+            // (a deadline of seconds) and how often an idle producer wakes up.
+            self.poller = RDKafkaPoller(client: client, name: "kafka-producer-\(id)", sweepInterval: .milliseconds(250)) { now in
                 Generation.failOverdue(deliveries, at: now, wedged: wedged)
             }
         }
@@ -100,8 +102,8 @@ public final class KafkaProducer: Service, Sendable {
     /// was not acknowledged (broker unreachable past `message.timeout.ms`, rejected, producer closed), or
     /// with kind ``KafkaError/Kind/deadlineExceeded`` once `deadline` has passed: waiting for the report
     /// and retrying on a fresh handle both stop there. Overdue deliveries are found by periodic sweeps
-    /// (every 50 ms: the producer's ``DeadlineSweeper`` for caller deadlines, each handle's poller for
-    /// its report deadline), not by a timer per record.
+    /// (the producer's ``DeadlineSweeper`` for caller deadlines, within 50 ms of them; each handle's poller
+    /// for its report deadline, every 250 ms), not by a timer per record.
     @discardableResult
     public func send(_ record: KafkaProducerRecord, deadline: ContinuousClock.Instant? = nil) async throws -> KafkaDeliveryReport {
         var attempt = 0
@@ -116,6 +118,7 @@ public final class KafkaProducer: Service, Sendable {
                 return try await withCheckedThrowingContinuation { continuation in
                     let promise = DeliveryPromise(continuation, registries: registries, reportDeadline: reportBy,
                                                   callerDeadline: deadline)
+                    if let deadline { deadlines.expect(deadline) }
                     do {
                         try generation.client.produce(record, promise: promise)
                     } catch let error as KafkaError {

@@ -115,6 +115,8 @@ final class DeliveryRegistry: Sendable {
 
     func add(_ promise: DeliveryPromise) { pending.withLock { $0[ObjectIdentifier(promise)] = promise } }
     func remove(_ promise: DeliveryPromise) { _ = pending.withLock { $0.removeValue(forKey: ObjectIdentifier(promise)) } }
+    /// Whether no promise is registered.
+    var isEmpty: Bool { pending.withLock { $0.isEmpty } }
 
     /// The promises whose `deadline` is at or before `now` (still registered: completing them removes them).
     func takeOverdue(at now: ContinuousClock.Instant, deadline: (DeliveryPromise) -> ContinuousClock.Instant?) -> [DeliveryPromise] {
