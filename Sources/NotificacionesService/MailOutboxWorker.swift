@@ -163,7 +163,7 @@ public struct MailOutboxWorker: Service {
                 if index >= markedEnd {
                     // The next `sending` commit: the mails from here on, `mailsPerMark` at most, carrying the
                     // mails accepted so far (the previous commit settled first, so they are not carried twice).
-                    if marking != nil { _ = await marking!.settle(&accepted) }
+                    if marking != nil { await marking!.settle(&accepted) }
                     markedEnd = min(claimed.count, index + settings.mailsPerMark)
                     marking = TakeMarking(outbox: outbox, keys: claimed[index..<markedEnd].map(\.mail.key), carrying: accepted)
                 }
@@ -175,7 +175,7 @@ public struct MailOutboxWorker: Service {
                 }
             }
             // The take's `sending` commit is over before rows are given back (it would mark them again).
-            if marking != nil { _ = await marking!.settle(&accepted) }
+            if marking != nil { await marking!.settle(&accepted) }
             if index < claimed.count {
                 // Record what the server accepted before giving rows back, pausing or stopping.
                 await recordSent(&accepted, stop: stop, logger: logger)
@@ -244,14 +244,14 @@ public struct MailOutboxWorker: Service {
             let acceptedAt = Date()
             metrics.smtpSendOK.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
             metrics.mailsSent.increment()
-            _ = await marking.settle(&accepted)
+            await marking.settle(&accepted)
             accepted.append(OutboxMail.Accepted(key: key, at: acceptedAt))
             return nil
         } catch {
             metrics.smtpSendError.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
             // Whatever happened, the `sending` commit must be over before the row's outcome is recorded: a
             // late `sending` would otherwise overwrite it.
-            _ = await marking.settle(&accepted)
+            await marking.settle(&accepted)
             let failure = error as? SMTPSendFailure
             switch handover.reason {
             case .notOurs?:
@@ -392,11 +392,10 @@ private struct TakeMarking {
     }
 
     /// Waits for the commit, once; when it succeeded, the mails it carried were recorded and leave `accepted`.
-    mutating func settle(_ accepted: inout [OutboxMail.Accepted]) async -> Result<Set<OutboxMail.Key>, any Error> {
-        if let settled { return settled }
+    mutating func settle(_ accepted: inout [OutboxMail.Accepted]) async {
+        guard settled == nil else { return }
         let result = await commit.value
         if case .success = result { accepted.removeFirst(carried) }
         settled = result
-        return result
     }
 }

@@ -306,7 +306,7 @@ struct MailOutboxTests {
 /// An outbox whose sender "dies" once the server accepted a mail: recording a mail `sent` (alone or
 /// carried by the next `sending` commit) always fails, as if the process were gone. It only claims the
 /// rows of `orders` (rows of other tests it happened to claim are given back at once).
-private final class DyingOutbox: MailOutboxRepository {
+private final class DyingOutbox: ForwardingOutbox {
     let base: PostgresMailOutboxRepository
     let orders: Set<Int64>
     private let attempts = Mutex(0)
@@ -336,18 +336,10 @@ private final class DyingOutbox: MailOutboxRepository {
         attempts.withLock { $0 += 1 }
         return PostgresError(.connectionLost, "the sender is gone")
     }
-
-    func markUncertain(_ key: OutboxMail.Key, error: String, after: Duration) async throws {
-        try await base.markUncertain(key, error: error, after: after)
-    }
-    func markRetry(_ key: OutboxMail.Key, error: String, after: Duration) async throws { try await base.markRetry(key, error: error, after: after) }
-    func markFailed(_ key: OutboxMail.Key, error: String) async throws { try await base.markFailed(key, error: error) }
-    func release(_ mails: [OutboxMail], after: Duration) async throws { try await base.release(mails, after: after) }
-    func pendingCount() async throws -> Int { try await base.pendingCount() }
 }
 
 /// Counts the `sending` commits the worker asks for (and the mails in them), passing everything through.
-private final class CountingOutbox: MailOutboxRepository {
+private final class CountingOutbox: ForwardingOutbox {
     let base: PostgresMailOutboxRepository
     private let counts = Mutex((calls: 0, keys: 0))
 
@@ -359,7 +351,18 @@ private final class CountingOutbox: MailOutboxRepository {
         counts.withLock { $0.calls += 1; $0.keys += keys.count }
         return try await base.markSending(keys, recordingSent: accepted)
     }
+}
+
+/// A test outbox that passes to `base` every call it does not change itself.
+private protocol ForwardingOutbox: MailOutboxRepository {
+    var base: PostgresMailOutboxRepository { get }
+}
+
+extension ForwardingOutbox {
     func claimDue(limit: Int, lease: Duration) async throws -> [OutboxMail] { try await base.claimDue(limit: limit, lease: lease) }
+    func markSending(_ keys: [OutboxMail.Key], recordingSent accepted: [OutboxMail.Accepted]) async throws -> Set<OutboxMail.Key> {
+        try await base.markSending(keys, recordingSent: accepted)
+    }
     func markSent(_ accepted: [OutboxMail.Accepted]) async throws { try await base.markSent(accepted) }
     func markUncertain(_ key: OutboxMail.Key, error: String, after: Duration) async throws {
         try await base.markUncertain(key, error: error, after: after)

@@ -53,6 +53,6 @@ final class DeadlineSweeper: Sendable {
     }
 
     private func nanoseconds(_ instant: ContinuousClock.Instant) -> Int64 {
-        Int64((instant - origin).nanoseconds)
+        (instant - origin).nanoseconds
     }
 }
