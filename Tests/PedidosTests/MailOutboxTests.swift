@@ -26,23 +26,19 @@ struct MailOutboxTests {
         _ = try await PostgresTransitionStore(pool: pool, mailDomain: "pedidos.test")
             .record([PedidoTransition(pedido: pedido, enteredAt: Date(), partition: 0, offset: 0)])
         let key = OutboxMail.Key(orderID: id, estado: .recibido)
-        func status() async throws -> String {
-            try await pool.query("SELECT status FROM email_outbox WHERE order_id = $1", [.int64(id)])[0].string("status")
-        }
-
         // Not claimed (its next attempt is due, no lease): refused.
         #expect(try await outbox.markSending(key) == false)
         // As a claim does: the lease pushes next_attempt_at into the future.
         try await pool.execute("UPDATE email_outbox SET next_attempt_at = now() + interval '1 minute' WHERE order_id = $1", [.int64(id)])
         #expect(try await outbox.markSending(key) == true)
-        #expect(try await status() == "sending")
+        #expect(try await Self.status(pool, id) == "sending")
         #expect(try await outbox.markSending(key) == false, "handed over once only")
 
         // The sender died: its lease ends, the next claim (anyone's) turns the row uncertain.
         try await pool.execute("UPDATE email_outbox SET next_attempt_at = now() - interval '1 second' WHERE order_id = $1", [.int64(id)])
         let claimed = try await outbox.claimDue(limit: 1, lease: .zero)
         #expect(!claimed.contains { $0.key == key })
-        #expect(try await status() == "uncertain")
+        #expect(try await Self.status(pool, id) == "uncertain")
         #expect(try await outbox.markSending(key) == false)
         #expect(!(try await outbox.claimDue(limit: 1, lease: .zero)).contains { $0.key == key })
 
@@ -161,10 +157,6 @@ struct MailOutboxTests {
         let outbox = PostgresMailOutboxRepository(pool: pool)
         let id = Support.orderIDBase()
         try await Self.recordOrder(pool, id: id, recipient: Support.recipient("devolver"))
-        func status(_ estado: Estado) async throws -> String {
-            try await pool.query("SELECT status FROM email_outbox WHERE order_id = $1 AND state = $2",
-                                 [.int64(id), .string(estado.rawValue)])[0].string("status")
-        }
         let mails = try await outbox.claimDue(limit: 10, lease: .seconds(60)).filter { $0.key.orderID == id }
             .sorted { $0.key.estado < $1.key.estado }
         #expect(mails.count == 4)
@@ -177,10 +169,10 @@ struct MailOutboxTests {
         try await pool.execute("UPDATE email_outbox SET next_attempt_at = now() + interval '2 minutes' WHERE order_id = $1 AND state = 'recibido'",
                                [.int64(id)])
         try await outbox.release(Array(mails.prefix(3)), after: .zero)
-        #expect(try await status(.recibido) == "sending", "another claim's row is left alone")
-        #expect(try await status(.preparando) == "pending")
-        #expect(try await status(.entregando) == "pending")
-        #expect(try await status(.finalizado) == "sent")
+        #expect(try await Self.status(pool, id, .recibido) == "sending", "another claim's row is left alone")
+        #expect(try await Self.status(pool, id, .preparando) == "pending")
+        #expect(try await Self.status(pool, id, .entregando) == "pending")
+        #expect(try await Self.status(pool, id, .finalizado) == "sent")
         // Given back due at once: the next claim finds them.
         let again = try await outbox.claimDue(limit: 10, lease: .seconds(60)).filter { $0.key.orderID == id }
         #expect(Set(again.map(\.key)) == Set(mails[1...2].map(\.key)))
@@ -245,10 +237,6 @@ struct MailOutboxTests {
         let id = Support.orderIDBase()
         try await Self.recordOrder(pool, id: id, recipient: recipient, states: [.recibido])
         let key = OutboxMail.Key(orderID: id, estado: .recibido)
-        func status() async throws -> String {
-            try await pool.query("SELECT status FROM email_outbox WHERE order_id = $1", [.int64(id)])[0].string("status")
-        }
-
         // The sender "dies" after the server accepted the mail: nothing it records as sent ever commits.
         let dying = DyingOutbox(base: PostgresMailOutboxRepository(pool: pool, uncertainResends: 0), orders: [id])
         let client = try SMTPClient(configuration: Self.smtpConfiguration(), logger: Support.logger)
@@ -259,12 +247,12 @@ struct MailOutboxTests {
         try await waitUntil("the worker to try to record the mail sent") { dying.sentAttempts > 0 }
         await group.triggerGracefulShutdown()
         try await running.value
-        #expect(try await status() == "sending")
+        #expect(try await Self.status(pool, id) == "sending")
 
         // Its lease ends: the next claim turns the row uncertain, and no worker sends it again.
         try await pool.execute("UPDATE email_outbox SET next_attempt_at = now() - interval '1 second' WHERE order_id = $1", [.int64(id)])
         #expect(!(try await PostgresMailOutboxRepository(pool: pool, uncertainResends: 0).claimDue(limit: 1, lease: .zero)).contains { $0.key == key })
-        #expect(try await status() == "uncertain")
+        #expect(try await Self.status(pool, id) == "uncertain")
         let next = id + 1
         try await Self.recordOrder(pool, id: next, recipient: recipient, states: [.recibido])
         let healthy = ServiceGroup(services: [Self.worker(PostgresMailOutboxRepository(pool: pool, uncertainResends: 0), clients: [client],
@@ -276,11 +264,17 @@ struct MailOutboxTests {
         let mails = try MailStore.shared().messages(to: recipient)
         #expect(mails.count == 2, "the uncertain mail once, the next one once")
         #expect(mails.filter { $0.header("Message-ID") == NotificationMail.messageID(orderID: id, estado: .recibido, domain: "pedidos.test") }.count == 1)
-        #expect(try await status() == "uncertain")
+        #expect(try await Self.status(pool, id) == "uncertain")
         await pool.close()
     }
 
     // MARK: - Helpers
+
+    /// The outbox status of one mail of order `id`.
+    static func status(_ pool: PostgresPool, _ id: Int64, _ estado: Estado = .recibido) async throws -> String {
+        try await pool.query("SELECT status FROM email_outbox WHERE order_id = $1 AND state = $2",
+                             [.int64(id), .string(estado.rawValue)])[0].string("status")
+    }
 
     /// Records transitions of a new order (one outbox row per state) for `recipient`.
     static func recordOrder(_ pool: PostgresPool, id: Int64, recipient: String, states: [Estado] = Estado.allCases) async throws {
