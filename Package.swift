@@ -44,6 +44,8 @@ let package = Package(
         .target(name: "PedidosSMTP", dependencies: [
             "CCurl", "PedidosSupport",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
 
         // The domain: Pedido, Estado, Precio, the order's field rules, the JSON value and parser, topics.
@@ -123,6 +125,7 @@ let package = Package(
                 "PedidosSupport", "PedidosKafka", "PedidosPostgres", "PedidosSMTP", "PedidosDomain", "PedidosServiceKit",
                 "SolicitudesService", "ProcesamientoService", "NotificacionesService", "PedidosCarga",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
     ]

@@ -12,8 +12,8 @@ import Synchronization
 ///   rows at a time and sends them one by one. The lanes share their claims (``OutboxClaimer``): one claim
 ///   statement (``MailOutboxRepository/claimDue(limit:lease:)``) feeds every lane that needs work.
 /// - **One PostgreSQL round trip per take**: the `sending` commit of all the mails a lane took starts with
-///   the first transfer and runs while libcurl says MAIL FROM, RCPT TO and DATA; every end-of-data hook of
-///   the take only waits for it (the first one, at most a commit's time). The same transaction records the
+///   the first transfer and runs while the envelope (MAIL FROM, RCPT TO, DATA) is on the wire; every
+///   end-of-data hook of the take only waits for it (the first one, at most a commit's time). The same transaction records the
 ///   lane's previous mails as `sent` (``MailOutboxRepository/markSending(_:recordingSent:)``); when the lane
 ///   has nothing more to send right away, its last mails are recorded `sent`
 ///   (``MailOutboxRepository/markSent(_:)``) before it waits, gives rows back, pauses or stops. A lane takes
@@ -168,8 +168,8 @@ public struct MailOutboxWorker: Service {
                     marking = TakeMarking(outbox: outbox, keys: claimed[index..<markedEnd].map(\.mail.key), carrying: accepted)
                 }
                 index += 1
-                if let failureDelay = await send(claim.mail, with: client, marking: &marking!, accepted: &accepted,
-                                                 stop: stop, logger: logger) {
+                if let failureDelay = await send(claim.mail, with: client, then: index < claimed.count ? claimed[index].mail : nil,
+                                                 marking: &marking!, accepted: &accepted, stop: stop, logger: logger) {
                     pause = failureDelay
                     break
                 }
@@ -213,24 +213,24 @@ public struct MailOutboxWorker: Service {
 
     /// Sends one mail of a take and records the outcome; a mail the server accepted is appended to
     /// `accepted` (the next `sending` commit, or ``recordSent(_:stop:logger:)``, records it). A mail the
-    /// take's commit did not mark is no longer this lane's and is skipped. Returns the retry delay after a
-    /// transient failure (the lane should pause), `nil` otherwise.
-    private func send(_ mail: OutboxMail, with client: SMTPClient, marking: inout TakeMarking,
+    /// take's commit did not mark is no longer this lane's and is skipped. `next`, the take's following
+    /// mail, is announced to the server behind this one (``SMTPClient/send(_:beforeEndOfData:then:)``).
+    /// Returns the retry delay after a transient failure (the lane should pause), `nil` otherwise.
+    private func send(_ mail: OutboxMail, with client: SMTPClient, then next: OutboxMail?, marking: inout TakeMarking,
                       accepted: inout [OutboxMail.Accepted], stop: CancellationFlag, logger: Logger) async -> Duration? {
         if let marked = marking.marked, !marked.contains(mail.key) {
             logger.debug("mail worker: skipping a mail that is no longer this lane's", metadata: ["mail": "\(mail.key)"])
             return nil
         }
-        let message = EmailMessage(from: sender, to: EmailAddress(mail.recipient), subject: mail.subject, body: mail.body,
-                                   date: Date(), messageID: mail.messageID)
+        let message = self.message(mail)
         let started = ContinuousClock.now
         let key = mail.key
         let outcome = marking.outcome
         let handover = HandoverOutcome()
         do {
-            // On libcurl's thread: block it until the take's commit is over, with no task of its own in between.
-            try await client.send(message) {
-                switch outcome.wait() {
+            // Right before the end of data: the take's commit must be over (it ran while the envelope was on the wire).
+            try await client.send(message, beforeEndOfData: {
+                switch await outcome.value {
                 case .success(let marked) where marked.contains(key):
                     return true
                 case .success:
@@ -240,7 +240,7 @@ public struct MailOutboxWorker: Service {
                     handover.set(.markFailed("\(error)"))
                     return false
                 }
-            }
+            }, then: next.map(self.message))
             let acceptedAt = Date()
             metrics.smtpSendOK.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
             metrics.mailsSent.increment()
@@ -305,6 +305,12 @@ public struct MailOutboxWorker: Service {
         }
     }
 
+    /// The message of an outbox row, from `SMTP_FROM`, dated now.
+    private func message(_ mail: OutboxMail) -> EmailMessage {
+        EmailMessage(from: sender, to: EmailAddress(mail.recipient), subject: mail.subject, body: mail.body,
+                     date: Date(), messageID: mail.messageID)
+    }
+
     /// Marks the accepted mails `sent` in one statement, retrying while PostgreSQL is unavailable (a row
     /// left `sending` would end up `uncertain` although the mail arrived), then empties `accepted`.
     private func recordSent(_ accepted: inout [OutboxMail.Accepted], stop: CancellationFlag, logger: Logger) async {
@@ -350,7 +356,7 @@ public struct MailOutboxWorker: Service {
     }
 }
 
-/// Why a send was aborted at the end of data, set by the hook on the transport thread.
+/// Why a send was aborted at the end of data, set by the hook.
 private final class HandoverOutcome: Sendable {
     enum Reason: Sendable {
         /// The row is no longer this lane's (its lease is over, or it was already handled).

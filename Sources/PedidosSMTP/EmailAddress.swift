@@ -51,7 +51,8 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     func validate(as field: SMTPError.HeaderField, displayNameField: SMTPError.HeaderField) throws(SMTPError) {
         if let displayName {
             if SMTPHeaderValue.containsLineBreakOrNUL(displayName) { throw .headerInjection(field: displayNameField) }
-            if let bad = displayName.unicodeScalars.first(where: { $0.properties.generalCategory == .control && $0 != "\t" }) {
+            // Control characters are C0, DEL and C1 (U+0080–U+009F): their general category is `Cc`.
+            if let bad = displayName.unicodeScalars.first(where: { ($0.value < 0x20 && $0 != "\t") || (0x7F...0x9F).contains($0.value) }) {
                 throw .invalidHeader(field: displayNameField, reason: "control character U+\(String(bad.value, radix: 16, uppercase: true))")
             }
         }
@@ -64,17 +65,24 @@ public struct EmailAddress: Sendable, Hashable, CustomStringConvertible {
     static func problem(with address: String) -> String? {
         if address.isEmpty { return "the address is empty" }
         if address.utf8.count > 254 { return "the address is longer than 254 characters" }
-        let forbidden: Set<Unicode.Scalar> = ["<", ">", "\"", "\\", ",", ";", "(", ")", "[", "]"]
-        for scalar in address.unicodeScalars {
-            if !scalar.isASCII { return "non-ASCII characters are not supported in \(quoted(address))" }
-            if scalar.value < 0x21 || scalar.value == 0x7F { return "spaces or control characters in \(quoted(address))" }
-            if forbidden.contains(scalar) { return "character '\(scalar)' is not allowed in \(quoted(address))" }
+        for byte in address.utf8 {
+            if byte >= 0x80 { return "non-ASCII characters are not supported in \(quoted(address))" }
+            if byte < 0x21 || byte == 0x7F { return "spaces or control characters in \(quoted(address))" }
+            switch byte {
+            case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: ","),
+                 UInt8(ascii: ";"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "["), UInt8(ascii: "]"):
+                return "character '\(Unicode.Scalar(byte))' is not allowed in \(quoted(address))"
+            default:
+                continue
+            }
         }
-        let parts = address.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2 else { return "expected exactly one '@' in \(quoted(address))" }
-        let (local, domain) = (parts[0], parts[1])
+        let bytes = address.utf8
+        guard let at = bytes.firstIndex(of: UInt8(ascii: "@")), bytes[bytes.index(after: at)...].firstIndex(of: UInt8(ascii: "@")) == nil
+        else { return "expected exactly one '@' in \(quoted(address))" }
+        let (local, domain) = (bytes[..<at], bytes[bytes.index(after: at)...])
         if local.isEmpty { return "the local part before '@' is empty in \(quoted(address))" }
-        if domain.isEmpty || domain.hasPrefix(".") || domain.hasSuffix(".") || domain.contains("..") {
+        let dot = UInt8(ascii: ".")
+        if domain.isEmpty || domain.first == dot || domain.last == dot || zip(domain, domain.dropFirst()).contains(where: { $0 == dot && $1 == dot }) {
             return "the domain after '@' is malformed in \(quoted(address))"
         }
         return nil

@@ -25,54 +25,87 @@ enum MIMEEncoding {
         var chunks: [[UInt8]] = []
         var current: [UInt8] = []
         for scalar in text.unicodeScalars {
-            let bytes = Array(String(scalar).utf8)
+            let bytes = scalar.utf8
             let budget = chunks.isEmpty ? firstBudget : laterBudget
             if current.count + bytes.count > budget {
                 chunks.append(current)
                 current = []
             }
-            current += bytes
+            current.append(contentsOf: bytes)
         }
         chunks.append(current)
-        return chunks.map { wordPrefix + Data($0).base64EncodedString() + wordSuffix }
+        return chunks.map { wordPrefix + String(decoding: base64(of: $0[...]), as: UTF8.self) + wordSuffix }
     }
 
     /// Base64 of `bytes` in lines of at most 76 characters separated by CRLF (no trailing CRLF).
-    static func base64Lines(_ bytes: [UInt8]) -> String {
-        let encoded = Data(bytes).base64EncodedString()
-        var lines: [Substring] = []
-        var start = encoded.startIndex
-        while start < encoded.endIndex {
-            let end = encoded.index(start, offsetBy: maxLineLength, limitedBy: encoded.endIndex) ?? encoded.endIndex
-            lines.append(encoded[start..<end])
+    static func base64Lines(_ bytes: [UInt8]) -> [UInt8] {
+        let bytesPerLine = maxLineLength / 4 * 3  // 57 bytes make a full 76-character line
+        var lines: [UInt8] = []
+        lines.reserveCapacity((bytes.count + 2) / 3 * 4 + bytes.count / bytesPerLine * 2 + 2)
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            if start > bytes.startIndex { lines.append(contentsOf: [0x0D, 0x0A]) }
+            let end = min(start + bytesPerLine, bytes.endIndex)
+            base64(of: bytes[start..<end], into: &lines)
             start = end
         }
-        return lines.joined(separator: "\r\n")
+        return lines
     }
 
-    /// The text with every line break (CRLF, lone CR or lone LF) turned into CRLF, the canonical
+    private static let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    private static func base64(of bytes: ArraySlice<UInt8>) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity((bytes.count + 2) / 3 * 4)
+        base64(of: bytes, into: &output)
+        return output
+    }
+
+    /// Appends the base64 of `bytes` (RFC 4648, with padding) to `output`.
+    private static func base64(of bytes: ArraySlice<UInt8>, into output: inout [UInt8]) {
+        let alphabet = base64Alphabet
+        var index = bytes.startIndex
+        while index + 3 <= bytes.endIndex {
+            let group = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+            output.append(alphabet[Int(group >> 18 & 63)])
+            output.append(alphabet[Int(group >> 12 & 63)])
+            output.append(alphabet[Int(group >> 6 & 63)])
+            output.append(alphabet[Int(group & 63)])
+            index += 3
+        }
+        let rest = bytes.endIndex - index
+        guard rest > 0 else { return }
+        let group = UInt32(bytes[index]) << 16 | (rest == 2 ? UInt32(bytes[index + 1]) << 8 : 0)
+        output.append(alphabet[Int(group >> 18 & 63)])
+        output.append(alphabet[Int(group >> 12 & 63)])
+        output.append(rest == 2 ? alphabet[Int(group >> 6 & 63)] : UInt8(ascii: "="))
+        output.append(UInt8(ascii: "="))
+    }
+
+    /// The text's UTF-8 with every line break (CRLF, lone CR or lone LF) turned into CRLF, the canonical
     /// form of `text/plain` before transfer encoding.
-    static func canonicalLineBreaks(_ text: String) -> String {
-        var result = String.UnicodeScalarView()
+    static func canonicalLineBreaks(_ text: String) -> [UInt8] {
+        var result: [UInt8] = []
+        result.reserveCapacity(text.utf8.count + 16)
         var previousWasCR = false
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\r":
-                result.append(contentsOf: "\r\n".unicodeScalars)
+        for byte in text.utf8 {
+            switch byte {
+            case 0x0D:
+                result.append(contentsOf: [0x0D, 0x0A])
                 previousWasCR = true
                 continue
-            case "\n":
-                if !previousWasCR { result.append(contentsOf: "\r\n".unicodeScalars) }
+            case 0x0A:
+                if !previousWasCR { result.append(contentsOf: [0x0D, 0x0A]) }
             default:
-                result.append(scalar)
+                result.append(byte)
             }
             previousWasCR = false
         }
-        return String(result)
+        return result
     }
 
     /// Whether `text` can appear in a header as is: printable ASCII and tab only.
     static func isPrintableASCII(_ text: String) -> Bool {
-        text.unicodeScalars.allSatisfy { ($0.value >= 0x20 && $0.value < 0x7F) || $0 == "\t" }
+        text.utf8.allSatisfy { ($0 >= 0x20 && $0 < 0x7F) || $0 == 0x09 }
     }
 }

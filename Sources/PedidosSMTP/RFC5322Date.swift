@@ -2,22 +2,45 @@ import Foundation
 
 /// Formats dates as RFC 5322 `date-time` values, e.g. `Thu, 27 Nov 2025 04:59:07 +0000`, always in
 /// UTC with English day and month names, independent of the process locale.
+///
+/// Plain integer arithmetic on the seconds since 1970 (the proleptic Gregorian calendar, as `Calendar`
+/// uses): it runs for every mail, and a `Calendar` with its time zone cost more than the rest of the
+/// message's rendering.
 enum RFC5322Date {
     private static let dayNames = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     static func string(from date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let whole = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
-        let c = calendar.dateComponents([.weekday, .day, .month, .year, .hour, .minute, .second], from: whole)
-        func two(_ value: Int?) -> String {
-            let v = value ?? 0
-            return v < 10 ? "0\(v)" : "\(v)"
-        }
-        let year = String(c.year ?? 1970)
-        let paddedYear = String(repeating: "0", count: max(0, 4 - year.count)) + year
-        return "\(dayNames[(c.weekday ?? 1) - 1]), \(two(c.day)) \(monthNames[(c.month ?? 1) - 1]) \(paddedYear) "
-            + "\(two(c.hour)):\(two(c.minute)):\(two(c.second)) +0000"
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let (days, secondOfDay) = seconds.floorDivided(by: 86_400)
+        let (year, month, day) = civil(fromDaysSince1970: days)
+        let weekday = (days + 4).floorDivided(by: 7).remainder  // 1970-01-01 was a Thursday (4)
+        let yearText = String(year)
+        let paddedYear = String(repeating: "0", count: max(0, 4 - yearText.count)) + yearText
+        return "\(dayNames[weekday]), \(two(day)) \(monthNames[month - 1]) \(paddedYear) "
+            + "\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) +0000"
+    }
+
+    private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+    /// Year, month (1–12) and day (1–31) of a day counted from 1970-01-01 (H. Hinnant's `civil_from_days`).
+    private static func civil(fromDaysSince1970 days: Int) -> (year: Int, month: Int, day: Int) {
+        let shifted = days + 719_468  // days since 0000-03-01
+        let era = shifted.floorDivided(by: 146_097).quotient
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153  // 0 = March
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
+
+private extension Int {
+    /// Quotient rounded toward minus infinity, and a remainder in `0..<divisor`.
+    func floorDivided(by divisor: Int) -> (quotient: Int, remainder: Int) {
+        let (quotient, remainder) = quotientAndRemainder(dividingBy: divisor)
+        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
     }
 }

@@ -1,13 +1,12 @@
-import Dispatch
 import Logging
-import PedidosSupport
 
-/// Sends plain-text emails over SMTP with libcurl.
+/// Sends plain-text emails over SMTP, one at a time over one kept connection.
 ///
-/// libcurl is blocking, so every transfer runs on the client's own serial `DispatchQueue` (never on
-/// the Swift cooperative thread pool) and `send(_:)` suspends until it finishes. Messages from
-/// concurrent callers are sent one after another over one connection, which libcurl keeps open and
-/// reuses between messages. Every send is bounded by the configured connect and total timeouts.
+/// Plain SMTP (a local relay or the development server) goes through SwiftNIO with the envelope
+/// pipelined (``PipelinedSMTPTransport``); TLS and authentication go through libcurl on a serial queue
+/// of its own (``CurlSMTPSender``). Either way `send(_:)` suspends until the server accepted the message,
+/// messages from concurrent callers are sent one after another, and every send is bounded by the
+/// configured connect and total timeouts.
 ///
 /// ```swift
 /// let client = try SMTPClient(configuration: .fromEnvironment())
@@ -21,7 +20,7 @@ public final class SMTPClient: Sendable {
     public struct Statistics: Sendable, Equatable {
         /// Messages the server accepted.
         public var messagesSent = 0
-        /// Sends that failed after reaching libcurl (validation errors are not counted).
+        /// Sends that failed after validation (validation errors are not counted).
         public var failures = 0
         /// TCP connections opened; lower than `messagesSent` when connections are reused.
         public var connectionsOpened = 0
@@ -31,7 +30,7 @@ public final class SMTPClient: Sendable {
 
     /// The configuration the client was created with.
     public let configuration: SMTPConfiguration
-    private let transport: CurlSMTPTransport
+    private let transport: any SMTPTransport
     private let logger: Logger
 
     /// Creates a client; no connection is made until the first `send(_:)`.
@@ -40,16 +39,12 @@ public final class SMTPClient: Sendable {
     public init(configuration: SMTPConfiguration, logger: Logger = Logger(label: "pedidos.smtp")) throws(SMTPError) {
         self.configuration = configuration
         self.logger = logger
-        let queue = DispatchQueue(label: "pedidos.smtp.\(configuration.host):\(configuration.port)")
-        self.transport = try CurlSMTPTransport(configuration: configuration, queue: queue, logger: logger)
+        if configuration.tlsMode == .none {
+            self.transport = PipelinedSMTPTransport(configuration: configuration, logger: logger)
+        } else {
+            self.transport = try CurlSMTPSender(configuration: configuration, logger: logger)
+        }
         logger.debug("SMTP client created", metadata: ["server": "\(configuration)"])
-    }
-
-    deinit {
-        // Release the transport on its queue: curl_easy_cleanup may say QUIT to the server and wait
-        // (bounded by the timeouts), which must not block whichever thread drops the client.
-        let transport = self.transport
-        transport.queue.async { withExtendedLifetime(transport) {} }
     }
 
     /// Validates, renders and sends `message`, returning once the server accepted it.
@@ -66,39 +61,35 @@ public final class SMTPClient: Sendable {
         }
     }
 
-    /// Like ``send(_:)``, with a hook that runs once the whole message was handed to libcurl and right
-    /// before the end of data (the final `.`), which is the moment the server may take the message.
+    /// Like ``send(_:)``, with a hook that runs once the server is ready for the message and right before
+    /// the end of data (the final `.`), which is the moment the server may take the message.
     ///
     /// A caller that must never deliver a message twice commits "handed over" in the hook (returning
     /// `false` aborts the transfer, so the server never gets a complete message); after a failure,
-    /// ``SMTPSendFailure/mayHaveBeenDelivered`` says whether sending again could duplicate it. The hook
-    /// runs on the client's transport thread (never the cooperative pool), which the transfer waits on: it
-    /// may block, e.g. on a semaphore that the commit it waits for signals.
+    /// ``SMTPSendFailure/mayHaveBeenDelivered`` says whether sending again could duplicate it. The envelope
+    /// is already on its way while the hook runs, so a commit it awaits overlaps the server's round trip.
+    ///
+    /// `next` is the message the caller sends right after this one, if it knows it: over plain SMTP its
+    /// envelope then leaves in the same write as this message's end of data (RFC 2920), so the next send
+    /// starts with its envelope already answered, one round trip per message. Sending another message
+    /// next instead only costs a new connection.
     /// - Throws: ``SMTPSendFailure`` (cancellation included, as `SMTPError.cancelled`).
-    public func send(_ message: EmailMessage, beforeEndOfData hook: (@Sendable () -> Bool)?) async throws {
+    public func send(_ message: EmailMessage, beforeEndOfData hook: (@Sendable () async -> Bool)?,
+                     then next: EmailMessage? = nil) async throws {
         let rendered: SMTPRenderedMessage
         do throws(SMTPError) {
             rendered = try SMTPMessageRenderer.render(message)
         } catch {
             throw SMTPSendFailure(error: error, passedEndOfData: false)
         }
-        let cancellation = CancellationFlag()
         logger.debug("SMTP sending", metadata: ["message-id": "\(rendered.messageID)", "to": "\(rendered.envelopeRecipient)"])
-        let transport = self.transport
-        try await withTaskCancellationHandler {
-            try await runBlocking(on: transport.queue) {
-                try transport.perform(rendered, cancellation: cancellation, endOfData: hook)
-            }
-        } onCancel: {
-            cancellation.cancel()
-        }
+        // An invalid next message is not announced; its own send reports why.
+        let announced = next.flatMap { try? SMTPMessageRenderer.envelope(of: $0) }
+        try await transport.send(rendered, beforeEndOfData: hook, then: announced)
     }
 
-    /// The client's counters, read on its queue (after any send already queued).
+    /// The client's counters (after any send already queued).
     public func statistics() async -> Statistics {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Statistics, Never>) in
-            let transport = self.transport
-            transport.queue.async { continuation.resume(returning: transport.statistics()) }
-        }
+        await transport.statistics()
     }
 }

@@ -40,6 +40,8 @@ public enum SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
     case transferFailed(curlCode: Int, message: String)
     /// The calling task was cancelled before or during the transfer.
     case cancelled
+    /// The caller withheld the end of data (its hook returned `false`): the server did not get the message.
+    case aborted(String)
 
     /// Whether sending the same message later may succeed (4xx replies, network trouble, timeouts,
     /// cancellation). Permanent errors (5xx replies, bad credentials, invalid messages or
@@ -48,7 +50,7 @@ public enum SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .headerInjection, .invalidAddress, .invalidHeader, .invalidConfiguration, .tlsFailed:
             return false
-        case .connectionFailed, .timedOut, .transferFailed, .cancelled:
+        case .connectionFailed, .timedOut, .transferFailed, .cancelled, .aborted:
             return true
         case .authenticationFailed(let code, _), .rejected(let code, _):
             return (400..<500).contains(code)
@@ -93,6 +95,8 @@ public enum SMTPError: Error, Sendable, Equatable, CustomStringConvertible {
             return "SMTP transfer failed (curl error \(code)): \(message) (\(kind))"
         case .cancelled:
             return "SMTP send cancelled (\(kind))"
+        case .aborted(let reason):
+            return "SMTP send aborted before the end of data: \(reason) (\(kind))"
         }
     }
 }

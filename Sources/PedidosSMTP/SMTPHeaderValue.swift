@@ -6,7 +6,8 @@ enum SMTPHeaderValue {
 
     /// Whether `value` contains a line break or NUL, i.e. could smuggle extra headers or commands.
     static func containsLineBreakOrNUL(_ value: String) -> Bool {
-        value.unicodeScalars.contains { lineBreaks.contains($0) }
+        // Every such scalar is below U+0020 or one of three outside ASCII: scan the bytes, and the scalars only if needed.
+        value.utf8.contains { $0 < 0x20 || $0 >= 0x80 } && value.unicodeScalars.contains { lineBreaks.contains($0) }
     }
 
     /// Trims spaces and tabs only: CR and LF must survive so that validation can reject them.

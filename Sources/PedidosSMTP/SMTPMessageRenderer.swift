@@ -28,12 +28,15 @@ enum SMTPMessageRenderer {
         headers.append("Content-Transfer-Encoding: base64")
         headers.append("Auto-Submitted: auto-generated")
 
-        let body = MIMEEncoding.base64Lines(Array(MIMEEncoding.canonicalLineBreaks(message.body).utf8))
-        let text = headers.joined(separator: "\r\n") + "\r\n\r\n" + body + "\r\n"
+        let body = MIMEEncoding.base64Lines(MIMEEncoding.canonicalLineBreaks(message.body))
+        var bytes = Array((headers.joined(separator: "\r\n") + "\r\n\r\n").utf8)
+        bytes.reserveCapacity(bytes.count + body.count + 2)
+        bytes.append(contentsOf: body)
+        bytes.append(contentsOf: [0x0D, 0x0A])
         return SMTPRenderedMessage(
             envelopeFrom: "<\(message.from.address)>",
             envelopeRecipient: "<\(message.to.address)>",
-            bytes: Array(text.utf8),
+            bytes: bytes,
             messageID: message.messageID
         )
     }
@@ -159,9 +162,18 @@ enum SMTPMessageRenderer {
 
     /// Whether `text` is a sequence of RFC 5322 atoms separated by single spaces.
     private static func isAtomPhrase(_ text: String) -> Bool {
-        let atext = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-/=?^_`{|}~")
-        return text.split(separator: " ", omittingEmptySubsequences: false).allSatisfy { word in
-            !word.isEmpty && word.allSatisfy { atext.contains($0) }
+        text.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false).allSatisfy { word in
+            !word.isEmpty && word.allSatisfy(isAtext)
+        }
+    }
+
+    /// RFC 5322 `atext`: letters, digits and ``!#$%&'*+-/=?^_`{|}~``.
+    private static func isAtext(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return "!#$%&'*+-/=?^_`{|}~".utf8.contains(byte)
         }
     }
 
