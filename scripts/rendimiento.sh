@@ -33,6 +33,8 @@ fi
 # The broker's storage (scripts/infra.sh): memoria (default) or s3 (durable, SeaweedFS under .run/rendimiento/s3).
 export EMBEDDED_KAFKA_STORAGE="${RENDIMIENTO_ALMACENAMIENTO:-memoria}"
 unset KAFKA_BROKERS DATABASE_URL SMTP_URL SMTP_STORE KAFKA_PROPERTIES
+# RENDIMIENTO_KAFKA_PROPERTIES: librdkafka properties for every service's clients (KAFKA_PROPERTIES), to measure one.
+if [[ -n "${RENDIMIENTO_KAFKA_PROPERTIES:-}" ]]; then export KAFKA_PROPERTIES="$RENDIMIENTO_KAFKA_PROPERTIES"; fi
 source "$ROOT/scripts/lib.sh"
 cd "$PEDIDOS_ROOT"
 

@@ -42,9 +42,21 @@ public enum KafkaProfile: String, Sendable, CaseIterable {
     /// `ReconcilerFaultTests`: orders stuck in every stage, the reconciler's re-drives "delivered" and
     /// gone). Without idempotence a retry may write a record twice, which every consumer tolerates
     /// (transitions and mails are idempotent), and nothing the broker acknowledged is lost.
+    ///
+    /// On the embedded broker, **one produce request in flight per connection**. Tansu stores every produce
+    /// request's batch as an object and lists all the objects of a partition on every fetch that finds new
+    /// data, so its work grows with the objects stored. Without idempotence librdkafka's default allows a
+    /// million requests in flight: every record left alone the moment it was produced, one object each, and
+    /// the slower the broker got the more objects it had to list (a sustained 250 orders/s accepted 89/s,
+    /// the broker at 107 % of a core). With one in flight, what is produced while a request waits for its
+    /// acknowledgement travels together in the next one: the slower the broker, the bigger the batches (the
+    /// same run accepted 249.7/s, the broker at 42 %; `docs/rendimiento.md` §7). It also keeps records in
+    /// order across retries, which idempotence would otherwise guarantee.
     public var producerProperties: [String: String] {
-        ["acks": "all", "enable.idempotence": self == .cluster ? "true" : "false", "linger.ms": "2",
-         "batch.num.messages": String(Self.maximumBatchRecords)]
+        var properties = ["acks": "all", "enable.idempotence": self == .cluster ? "true" : "false", "linger.ms": "2",
+                          "batch.num.messages": String(Self.maximumBatchRecords)]
+        if self == .embedded { properties["max.in.flight.requests.per.connection"] = "1" }
+        return properties
     }
 
     /// The most records our producers put in one batch. Tansu 0.6.0 reports a partition's high watermark as

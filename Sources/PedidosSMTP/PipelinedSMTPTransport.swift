@@ -177,7 +177,11 @@ final class PipelinedSMTPTransport: SMTPTransport {
                 guard announced.envelope == envelope, announced.channel === kept.channel else {
                     throw SMTPError.connectionFailed("the connection waits for the content of another mail")
                 }
-                return (kept, try await Self.mapping { try await announced.value() })
+                // Whatever ended the wait (the server hung up, the previous mail's deadline passed), only the
+                // envelope went out: the mail goes on a new connection.
+                do { return (kept, try await announced.value()) } catch {
+                    throw SMTPError.connectionFailed("no reply to the announced envelope: \(error)")
+                }
             }
             return (kept, try await self.envelope(envelope, on: kept, deadline: deadline))
         } catch {

@@ -1,4 +1,5 @@
 import NotificacionesService
+import PedidosKafka
 import PedidosServiceKit
 import Testing
 
@@ -39,5 +40,15 @@ struct BrokerLoadSettingsTests {
         #expect(defaults.brokerLoad == BrokerLoadSettings(linger: .milliseconds(5), fetchWait: .milliseconds(250)))
         let tuned = try NotificacionesConfiguration(environment: ServiceEnvironment(["NOTIFICACIONES_KAFKA_FETCH_WAIT": "100ms"]))
         #expect(tuned.brokerLoad.consumerProperties == ["fetch.wait.max.ms": "100"])
+    }
+
+    @Test("On the embedded broker a producer keeps one request in flight, so records produced meanwhile travel together")
+    func embeddedProducerBatchesWhileWaiting() {
+        let embedded = KafkaProfile.embedded.producerProperties
+        #expect(embedded["max.in.flight.requests.per.connection"] == "1")
+        #expect(embedded["enable.idempotence"] == "false")
+        // A real cluster's idempotent producer keeps librdkafka's own limit (at most 5, in order).
+        #expect(KafkaProfile.cluster.producerProperties["max.in.flight.requests.per.connection"] == nil)
+        #expect(KafkaProfile.cluster.producerProperties["enable.idempotence"] == "true")
     }
 }

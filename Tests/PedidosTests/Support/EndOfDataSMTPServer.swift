@@ -19,15 +19,8 @@ final class EndOfDataSMTPServer: Sendable {
     private let receivedEndOfData = Mutex(false)
 
     init(atEndOfData: AtEndOfData) throws {
-        let listener = try TestSockets.loopbackSocket()
-        do {
-            try TestSockets.bindLoopback(listener, port: 0)
-            guard listen(listener, 4) == 0 else { throw TestSockets.Failure(call: "listen", code: errno) }
-            port = try TestSockets.localPort(of: listener)
-        } catch {
-            close(listener)
-            throw error
-        }
+        let (listener, port) = try TestSockets.loopbackListener()
+        self.port = port
         self.listener = listener
         let thread = Thread { [self] in serve(atEndOfData) }
         thread.name = "end-of-data-smtp"

@@ -23,15 +23,8 @@ final class PipeliningSMTPServer: Sendable {
     private let counts = Mutex(Counts())
 
     init(hangUpAfterEachMail: Bool = false) throws {
-        let listener = try TestSockets.loopbackSocket()
-        do {
-            try TestSockets.bindLoopback(listener, port: 0)
-            guard listen(listener, 4) == 0 else { throw TestSockets.Failure(call: "listen", code: errno) }
-            port = try TestSockets.localPort(of: listener)
-        } catch {
-            close(listener)
-            throw error
-        }
+        let (listener, port) = try TestSockets.loopbackListener()
+        self.port = port
         self.listener = listener
         let thread = Thread { [self] in
             while true {

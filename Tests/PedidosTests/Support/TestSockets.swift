@@ -43,16 +43,8 @@ enum TestSockets {
         private var accepted: [Int32] = []
 
         init() throws {
-            listener = try TestSockets.loopbackSocket()
-            do {
-                try TestSockets.bindLoopback(listener, port: 0)
-                guard listen(listener, 16) == 0 else { throw Failure(call: "listen", code: errno) }
-                port = try TestSockets.localPort(of: listener)
-                _ = fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) | O_NONBLOCK)
-            } catch {
-                close(listener)
-                throw error
-            }
+            (listener, port) = try TestSockets.loopbackListener(backlog: 16)
+            _ = fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) | O_NONBLOCK)
         }
 
         /// Accepts one pending connection if there is one (without blocking) and keeps it open.
@@ -76,6 +68,19 @@ enum TestSockets {
     }
 
     // MARK: - Plumbing
+
+    /// A socket listening on 127.0.0.1 at a port the kernel chose, and that port.
+    static func loopbackListener(backlog: Int32 = 4) throws -> (fd: Int32, port: Int) {
+        let listener = try loopbackSocket()
+        do {
+            try bindLoopback(listener, port: 0)
+            guard listen(listener, backlog) == 0 else { throw Failure(call: "listen", code: errno) }
+            return (listener, try localPort(of: listener))
+        } catch {
+            close(listener)
+            throw error
+        }
+    }
 
     static func loopbackSocket() throws -> Int32 {
         #if canImport(Glibc)
