@@ -13,12 +13,13 @@ import Synchronization
 ///   statement (``MailOutboxRepository/claimDue(limit:lease:)``) feeds every lane that needs work.
 /// - **One PostgreSQL round trip per take**: the `sending` commit of all the mails a lane took starts with
 ///   the first transfer and runs while the envelope (MAIL FROM, RCPT TO, DATA) is on the wire; every
-///   end-of-data hook of the take only waits for it (the first one, at most a commit's time). The same transaction records the
-///   lane's previous mails as `sent` (``MailOutboxRepository/markSending(_:recordingSent:)``); when the lane
-///   has nothing more to send right away, its last mails are recorded `sent`
-///   (``MailOutboxRepository/markSent(_:)``) before it waits, gives rows back, pauses or stops. A lane takes
-///   one or two mails when few are due and a whole batch from a backlog (``OutboxClaimer``), so a backlog
-///   costs one mark per batch and a trickle stays as prompt as before.
+///   end-of-data hook of the take only waits for it (the first one, at most a commit's time). The same
+///   transaction records the lane's previous mails as `sent`
+///   (``MailOutboxRepository/markSending(_:recordingSent:)``); when the lane has nothing more to send right
+///   away, its last mails are recorded `sent` (``MailOutboxRepository/markSent(_:)``) before it waits,
+///   gives rows back, pauses or stops. A lane takes one or two mails when few are due and a whole batch
+///   from a backlog (``OutboxClaimer``), so a backlog costs one mark per batch and a trickle stays as
+///   prompt as before.
 /// - **Prompt**: an idle lane waits on the ``WakeSignal`` the recorder raises after committing new
 ///   rows, with a poll every `pollInterval` as a fallback (rows inserted by another replica, retries
 ///   falling due).
