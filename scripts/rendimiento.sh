@@ -21,6 +21,8 @@
 # Results: resultados/rendimiento-<time>/ (raw files) and its tabla.md (the table, also printed).
 # RENDIMIENTO_FASES runs only some phases (e.g. "sostenido"), RENDIMIENTO_SESION adds them to an existing session.
 # RENDIMIENTO_ALMACENAMIENTO=s3 measures the broker with its durable storage (default: memoria).
+# RENDIMIENTO_KAFKA_PROPERTIES="name=value;…" gives every service's Kafka clients extra librdkafka properties (to A/B one;
+# KAFKA_PROPERTIES itself is cleared, like the other connection settings).
 # RENDIMIENTO_DEMORAS ("1s 5s") and RENDIMIENTO_TASAS ("100 500") choose the transiciones runs.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,7 +35,6 @@ fi
 # The broker's storage (scripts/infra.sh): memoria (default) or s3 (durable, SeaweedFS under .run/rendimiento/s3).
 export EMBEDDED_KAFKA_STORAGE="${RENDIMIENTO_ALMACENAMIENTO:-memoria}"
 unset KAFKA_BROKERS DATABASE_URL SMTP_URL SMTP_STORE KAFKA_PROPERTIES
-# RENDIMIENTO_KAFKA_PROPERTIES: librdkafka properties for every service's clients (KAFKA_PROPERTIES), to measure one.
 if [[ -n "${RENDIMIENTO_KAFKA_PROPERTIES:-}" ]]; then export KAFKA_PROPERTIES="$RENDIMIENTO_KAFKA_PROPERTIES"; fi
 source "$ROOT/scripts/lib.sh"
 cd "$PEDIDOS_ROOT"
