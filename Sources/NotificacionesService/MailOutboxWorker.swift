@@ -226,12 +226,12 @@ public struct MailOutboxWorker: Service {
         let message = self.message(mail)
         let started = ContinuousClock.now
         let key = mail.key
-        let outcome = marking.outcome
+        let commit = marking.commit
         let handover = HandoverOutcome()
         do {
             // Right before the end of data: the take's commit must be over (it ran while the envelope was on the wire).
             try await client.send(message, beforeEndOfData: {
-                switch await outcome.value {
+                switch await commit.value {
                 case .success(let marked) where marked.contains(key):
                     return true
                 case .success:
@@ -372,23 +372,19 @@ private final class HandoverOutcome: Sendable {
 }
 
 /// A lane's `sending` commit for the mails it took (carrying the mails the server accepted before): started
-/// with the take's first transfer, waited for by every end-of-data hook of the take (``MarkingOutcome``),
+/// with the take's first transfer, awaited by every end-of-data hook of the take (``commit``),
 /// and settled — awaited — before any outcome of the take is recorded or its rows are given back, since a
 /// late `sending` would overwrite them.
 private struct TakeMarking {
-    let outcome = MarkingOutcome()
-    private let commit: Task<Result<Set<OutboxMail.Key>, any Error>, Never>
+    /// The commit; the first hook of the take usually waits for it, the later ones find it done.
+    let commit: Task<Result<Set<OutboxMail.Key>, any Error>, Never>
     private let carried: Int
     private var settled: Result<Set<OutboxMail.Key>, any Error>?
 
     init(outbox: any MailOutboxRepository, keys: [OutboxMail.Key], carrying accepted: [OutboxMail.Accepted]) {
-        let outcome = self.outcome
         carried = accepted.count
         commit = Task {
-            let result: Result<Set<OutboxMail.Key>, any Error>
-            do { result = .success(try await outbox.markSending(keys, recordingSent: accepted)) } catch { result = .failure(error) }
-            outcome.complete(result)
-            return result
+            do { return .success(try await outbox.markSending(keys, recordingSent: accepted)) } catch { return .failure(error) }
         }
     }
 

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import PedidosSupport
 import Synchronization
 
 /// Sends mail over plain SMTP with SwiftNIO, pipelined (RFC 2920): `MAIL FROM`, `RCPT TO` and `DATA` leave in
@@ -126,7 +127,7 @@ final class PipelinedSMTPTransport: SMTPTransport {
     /// One mail transaction. Throws only ``SMTPSendFailure``.
     private func transfer(_ message: SMTPRenderedMessage, beforeEndOfData hook: (@Sendable () async -> Bool)?,
                           then next: SMTPEnvelope?) async throws {
-        let deadline = NIODeadline.now() + TimeAmount(configuration.totalTimeout)
+        let deadline = NIODeadline.now() + .nanoseconds(configuration.totalTimeout.nanoseconds)
         var passedEndOfData = false
         do {
             if Task.isCancelled { throw SMTPError.cancelled }
@@ -216,7 +217,7 @@ final class PipelinedSMTPTransport: SMTPTransport {
         state.withLock { $0.connection }?.channel.close(promise: nil)
         state.withLock { $0.connection = nil }
         let remaining = deadline - .now()
-        let timeout = min(TimeAmount(configuration.connectTimeout), remaining)
+        let timeout = min(.nanoseconds(configuration.connectTimeout.nanoseconds), remaining)
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: group)
@@ -293,12 +294,5 @@ final class PipelinedSMTPTransport: SMTPTransport {
         do { return try await body() } catch let error as SMTPError { throw error } catch {
             throw .connectionFailed("\(error)")
         }
-    }
-}
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }
