@@ -36,6 +36,10 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public var searchPath: String?
     /// `application_name` reported to the server (visible in `pg_stat_activity`).
     public var applicationName: String
+    /// Whether each connection prepares the statements it runs (once each, on first use) instead of having
+    /// the server parse and analyse every execution (it still plans each one). Default true; turn it off behind
+    /// a transaction-mode pooler that does not track prepared statements (PgBouncer before 1.21).
+    public var preparedStatements: Bool
     /// Further libpq connection keywords (for example `sslmode`), taken from the URL's query string.
     public var options: [String: String]
 
@@ -52,6 +56,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         statementTimeout: Duration? = .seconds(30),
         searchPath: String? = nil,
         applicationName: String = "pedidos",
+        preparedStatements: Bool = true,
         options: [String: String] = [:]
     ) {
         self.host = host
@@ -65,13 +70,15 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
         self.acquireTimeout = acquireTimeout
         self.searchPath = searchPath
         self.applicationName = applicationName
+        self.preparedStatements = preparedStatements
         self.options = options
     }
 
     /// Parses a `postgresql://user:password@host:port/database?key=value` URL (`postgres://` is accepted too).
     ///
     /// Recognised query keys: `pool_size`, `connect_timeout` (seconds), `acquire_timeout` (seconds),
-    /// `statement_timeout` (seconds; 0 for no limit), `search_path` and `application_name`; any other key is passed to libpq as a connection keyword
+    /// `statement_timeout` (seconds; 0 for no limit), `search_path`, `application_name` and
+    /// `prepared_statements` (`true` or `false`); any other key is passed to libpq as a connection keyword
     /// (for example `sslmode=require`).
     /// - Throws: `PostgresError` of kind `.invalidConfiguration` when the URL cannot be used.
     public init(url: String) throws {
@@ -116,6 +123,11 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
                 searchPath = value
             case "application_name":
                 applicationName = value
+            case "prepared_statements":
+                guard let flag = Bool(value.lowercased()) else {
+                    throw PostgresError(.invalidConfiguration, "prepared_statements must be true or false, got '\(value)'")
+                }
+                preparedStatements = flag
             default:
                 options[item.name] = value
             }

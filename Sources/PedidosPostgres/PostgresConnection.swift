@@ -18,6 +18,8 @@ final class PostgresConnection {
     private let noticeSink: NoticeSink
     /// Set when the connection is left in a state this layer cannot continue from (e.g. COPY mode).
     private var unusable = false
+    /// Statements prepared on this connection; nil when the configuration turns preparing off.
+    private var statements: PreparedStatementCache?
 
     /// Receives server notices (e.g. "relation already exists, skipping") so they go to the log, not stderr.
     private final class NoticeSink {
@@ -25,8 +27,9 @@ final class PostgresConnection {
         init(logger: Logger) { self.logger = logger }
     }
 
-    private init(handle: OpaquePointer, logger: Logger) {
+    private init(handle: OpaquePointer, preparesStatements: Bool, logger: Logger) {
         self.handle = handle
+        self.statements = preparesStatements ? PreparedStatementCache() : nil
         self.noticeSink = NoticeSink(logger: logger)
         PQsetNoticeReceiver(handle, { argument, result in
             guard let argument, let result else { return }
@@ -51,7 +54,8 @@ final class PostgresConnection {
     private(set) lazy var canceller: PostgresCanceller? = PostgresCanceller(connection: handle)
 
     /// Opens a connection and prepares the session: UTC time zone, ISO dates, the configured `search_path` and
-    /// `statement_timeout`.
+    /// `statement_timeout`, and — when it prepares statements — `plan_cache_mode = force_custom_plan` (see
+    /// ``PreparedStatementCache``).
     /// Blocks for at most the configuration's connect timeout.
     /// - Throws: `PostgresError` of kind `.connectionFailed`.
     static func connect(configuration: PostgresConfiguration, logger: Logger) throws -> PostgresConnection {
@@ -72,16 +76,19 @@ final class PostgresConnection {
             PQfinish(handle)
             throw PostgresError(.connectionFailed, "cannot connect to \(configuration): \(message)")
         }
-        let connection = PostgresConnection(handle: handle, logger: logger)
+        let connection = PostgresConnection(handle: handle, preparesStatements: configuration.preparedStatements,
+                                            logger: logger)
         do {
             // Constant SQL; the search path travels as a parameter.
             _ = try connection.execute(
                 """
                 SELECT set_config('TimeZone', 'UTC', false), set_config('DateStyle', 'ISO, MDY', false),
                        set_config('search_path', coalesce($1, current_setting('search_path')), false),
-                       set_config('statement_timeout', $2, false)
+                       set_config('statement_timeout', $2, false),
+                       set_config('plan_cache_mode', $3, false)
                 """,
-                [configuration.searchPath.map(PostgresValue.string) ?? .null, .string(configuration.statementTimeoutSetting)]
+                [configuration.searchPath.map(PostgresValue.string) ?? .null, .string(configuration.statementTimeoutSetting),
+                 .string(configuration.preparedStatements ? "force_custom_plan" : "auto")]
             )
         } catch let error as PostgresError {
             throw PostgresError(.connectionFailed, "cannot prepare the session on \(configuration): \(error.message)",
@@ -96,7 +103,10 @@ final class PostgresConnection {
     /// True when no transaction block is open (the state a pooled connection must be returned in).
     var isIdle: Bool { PQtransactionStatus(handle) == PQTRANS_IDLE }
 
-    /// Runs one parameterised statement (`PQexecParams`, text format in and out).
+    /// Runs one parameterised statement (text format in and out): prepared on this connection the first
+    /// time it runs (`PQprepare`, then `PQexecPrepared`), so the server parses and analyses it once, not on
+    /// every execution (it still plans every execution: see ``PreparedStatementCache``); unprepared
+    /// (`PQexecParams`) when preparing is off or the cache is full.
     func execute(_ sql: String, _ parameters: [PostgresValue]) throws -> PostgresResult {
         let types: [Oid] = parameters.map { Oid($0.typeOID) }
         var texts: [UnsafeMutablePointer<CChar>?] = []
@@ -113,9 +123,49 @@ final class PostgresConnection {
             texts.append(strdup(text))
         }
         let pointers = texts.map { $0.map { UnsafePointer<CChar>($0) } }
-        let result = PQexecParams(handle, sql, Int32(parameters.count), types, pointers, nil, nil, 0)
-        return try consume(result)
+        let key = PreparedStatementCache.Key(sql: sql, types: types)
+        guard let name = try preparedName(for: key) else {
+            return try consume(PQexecParams(handle, sql, Int32(parameters.count), types, pointers, nil, nil, 0))
+        }
+        do {
+            return try consume(PQexecPrepared(handle, name, Int32(parameters.count), pointers, nil, nil, 0))
+        } catch let error as PostgresError
+                    where error.sqlState == PostgresError.SQLState.featureNotSupported
+                    || error.sqlState == PostgresError.SQLState.invalidStatementName {
+            // The statement outlived a schema change that altered its result ("cached plan must not change
+            // result type"), or the session's statements were discarded: prepare it afresh. Outside a
+            // transaction nothing was done, so it runs again now; inside one the error has aborted the
+            // transaction, so it stands and the statement is prepared again on its next run.
+            statements?.forget(key)
+            guard isIdle, let fresh = try preparedName(for: key) else { throw error }
+            return try consume(PQexecPrepared(handle, fresh, Int32(parameters.count), pointers, nil, nil, 0))
+        }
     }
+
+    /// The name `key` is prepared under on this connection, preparing it now if it is new; nil when it is to
+    /// run unprepared.
+    private func preparedName(for key: PreparedStatementCache.Key) throws -> String? {
+        guard statements != nil else { return nil }
+        if let name = statements?.name(for: key) { return name }
+        if isIdle {
+            // Statements forgotten after an error would only hold memory on the server. Inside a transaction
+            // they wait: a failing DEALLOCATE (one the server already dropped) would abort it.
+            for stale in statements?.takeForgotten() ?? [] {
+                _ = try? consume(PQexec(handle, "DEALLOCATE \(stale)"))
+            }
+        }
+        guard let name = statements?.reserve(key) else { return nil }
+        do {
+            _ = try consume(PQprepare(handle, name, key.sql, Int32(key.types.count), key.types))
+        } catch {
+            statements?.forget(key)
+            throw error
+        }
+        return name
+    }
+
+    /// Statements prepared on this connection so far (0 when preparing is off).
+    var preparedStatementCount: Int { statements?.count ?? 0 }
 
     /// Runs a trusted, possibly multi-statement script with `PQexec` (simple query protocol, no parameters).
     /// Only for migration files from the repository; never for text built from input.

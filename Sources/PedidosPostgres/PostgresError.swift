@@ -39,6 +39,10 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         public static let checkViolation = "23514"
         public static let serializationFailure = "40001"
         public static let deadlockDetected = "40P01"
+        /// Among others, "cached plan must not change result type": a prepared statement outlived a schema change.
+        public static let featureNotSupported = "0A000"
+        /// Among others, "prepared statement ... does not exist" (the session's statements were discarded).
+        public static let invalidStatementName = "26000"
         public static let lockNotAvailable = "55P03"
         public static let queryCanceled = "57014"
         public static let adminShutdown = "57P01"

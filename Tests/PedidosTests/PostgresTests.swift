@@ -237,6 +237,9 @@ struct PostgresTests {
         #expect(defaults.port == 5432 && defaults.poolSize == 4 && defaults.user == nil)
         #expect(throws: PostgresError.self) { try PostgresConfiguration(url: "mysql://127.0.0.1/x") }
         #expect(throws: PostgresError.self) { try PostgresConfiguration(url: "postgresql://h/db?pool_size=0") }
+        #expect(defaults.preparedStatements)
+        #expect(try !PostgresConfiguration(url: "postgresql://h/db?prepared_statements=false").preparedStatements)
+        #expect(throws: PostgresError.self) { try PostgresConfiguration(url: "postgresql://h/db?prepared_statements=sometimes") }
     }
 
     @Test("timestamp text is formatted and parsed exactly")
@@ -425,6 +428,72 @@ struct PostgresTests {
             let observer = try PostgresTestSupport.pool(poolSize: 1, searchPath: schema)
             #expect(try await PostgresTestSupport.count(observer, "SELECT count(*) FROM ledger WHERE id = $1", [9]) == 1)
             await observer.close()
+        }
+    }
+
+    @Test("a connection prepares each statement once, plans it for the table as it is, survives a schema change; prepared_statements=false prepares nothing")
+    func preparedStatements() async throws {
+        try await PostgresTestSupport.withScratchSchema(poolSize: 1) { pool, schema in
+            // One connection: every call below runs on it, and pg_prepared_statements shows its statements.
+            let sum = "SELECT $1::int + 1 AS sum"
+            for value in 1...3 {
+                #expect(try await pool.query(sum, [.int(value)])[0].int64("sum") == Int64(value + 1))
+            }
+            let preparedCount = "SELECT count(*) FROM pg_prepared_statements WHERE statement = $1"
+            #expect(try await PostgresTestSupport.count(pool, preparedCount, [.string(sum)]) == 1)
+
+            // A table whose columns change under a prepared SELECT *: the server refuses the old plan
+            // ("cached plan must not change result type"); outside a transaction it is prepared again and
+            // the caller sees the new shape, not the error.
+            try await pool.execute("CREATE TABLE shapes (a int)")
+            try await pool.execute("INSERT INTO shapes VALUES (1)")
+            let all = "SELECT * FROM shapes"
+            #expect(try await pool.query(all)[0].columnNames == ["a"])
+            try await pool.execute("ALTER TABLE shapes ADD COLUMN b int DEFAULT 2")
+            let reshaped = try await pool.query(all)
+            #expect(reshaped[0].columnNames == ["a", "b"])
+            #expect(try reshaped[0].int64("b") == 2)
+            // Inside a transaction the same error aborts it, so it reaches the caller; the next run prepares afresh.
+            try await pool.execute("ALTER TABLE shapes DROP COLUMN b")
+            let inTransaction = await #expect(throws: PostgresError.self) {
+                try await pool.withTransaction { tx in _ = try await tx.query(all) }
+            }
+            #expect(inTransaction?.sqlState == PostgresError.SQLState.featureNotSupported)
+            #expect(try await pool.query(all)[0].columnNames == ["a"])
+            // The statements the server refused were deallocated: one left for the SELECT *.
+            #expect(try await PostgresTestSupport.count(pool, preparedCount, [.string(all)]) == 1)
+
+            // Planned on every execution, for the table as it is. Left in the server's default mode, a statement
+            // run five times on a nearly empty table gets a generic plan that scans the table whole, and keeps it
+            // as the table grows until the table is next analysed (what a fresh database does in its first
+            // minute under load).
+            try await pool.execute("""
+                CREATE TABLE growing (id bigint, state text, status text NOT NULL, note text, PRIMARY KEY (id, state))
+                """)
+            // The shape of the outbox's marks: an UPDATE joined with the rows of two arrays.
+            let mark = """
+                UPDATE growing AS g SET note = 'marked' FROM unnest($1::bigint[], $2::text[]) AS k(id, state)
+                WHERE g.id = k.id AND g.state = k.state AND g.status IN ('pending', 'sending')
+                """
+            let keys: [PostgresValue] = [PostgresArrayLiteral.integers([1, 2]), PostgresArrayLiteral.texts(["a", "a"])]
+            for _ in 1...8 { #expect(try await pool.execute(mark, keys) == 0) }
+            let name = try await pool.query("SELECT name FROM pg_prepared_statements WHERE statement = $1",
+                                            [.string(mark)])[0].string("name")
+            try #require(name.wholeMatch(of: /pedidos_[0-9]+/) != nil)
+            let plan = try await pool.query("EXPLAIN EXECUTE \(name)('{1,2}', '{a,a}')").map { try $0.text(at: 0) ?? "" }
+            #expect(plan.contains { $0.contains("growing_pkey") } && !plan.contains { $0.contains("Seq Scan on growing") },
+                    "\(plan.joined(separator: "\n"))")
+            try await pool.execute("INSERT INTO growing SELECT g, 'a', 'pending', NULL FROM generate_series(1, 50000) g")
+            #expect(try await pool.execute(mark, keys) == 2)
+            #expect(try await pool.query("SHOW plan_cache_mode")[0].string("plan_cache_mode") == "force_custom_plan")
+
+            // Turned off (for a pooler without sessions), nothing is prepared.
+            var configuration = try PostgresTestSupport.configuration(poolSize: 1, searchPath: schema)
+            configuration.preparedStatements = false
+            let unprepared = PostgresPool(configuration: configuration, logger: PostgresTestSupport.logger)
+            #expect(try await unprepared.query(sum, [.int(41)])[0].int64("sum") == 42)
+            #expect(try await PostgresTestSupport.count(unprepared, "SELECT count(*) FROM pg_prepared_statements") == 0)
+            await unprepared.close()
         }
     }
 
