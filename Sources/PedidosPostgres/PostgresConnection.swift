@@ -127,8 +127,11 @@ final class PostgresConnection {
         guard let name = try preparedName(for: key) else {
             return try consume(PQexecParams(handle, sql, Int32(parameters.count), types, pointers, nil, nil, 0))
         }
+        func run(_ name: String) throws -> PostgresResult {
+            try consume(PQexecPrepared(handle, name, Int32(parameters.count), pointers, nil, nil, 0))
+        }
         do {
-            return try consume(PQexecPrepared(handle, name, Int32(parameters.count), pointers, nil, nil, 0))
+            return try run(name)
         } catch let error as PostgresError
                     where error.sqlState == PostgresError.SQLState.featureNotSupported
                     || error.sqlState == PostgresError.SQLState.invalidStatementName {
@@ -138,7 +141,7 @@ final class PostgresConnection {
             // transaction, so it stands and the statement is prepared again on its next run.
             statements?.forget(key)
             guard isIdle, let fresh = try preparedName(for: key) else { throw error }
-            return try consume(PQexecPrepared(handle, fresh, Int32(parameters.count), pointers, nil, nil, 0))
+            return try run(fresh)
         }
     }
 
@@ -163,9 +166,6 @@ final class PostgresConnection {
         }
         return name
     }
-
-    /// Statements prepared on this connection so far (0 when preparing is off).
-    var preparedStatementCount: Int { statements?.count ?? 0 }
 
     /// Runs a trusted, possibly multi-statement script with `PQexec` (simple query protocol, no parameters).
     /// Only for migration files from the repository; never for text built from input.

@@ -58,7 +58,4 @@ struct PreparedStatementCache {
         defer { forgotten.removeAll() }
         return forgotten
     }
-
-    /// Statements prepared now.
-    var count: Int { names.count }
 }
