@@ -12,9 +12,11 @@
 #   scripts/experimentos.sh escalado   EXPERIMENTO_WORKERS ("1 2 3") procesamiento workers per stage
 #                                      (scripts/scale-workers.sh), EXPERIMENTO_TASA (200) orders/s, 60 s each
 #   scripts/experimentos.sh fallo      EXPERIMENTO_TASA (100) orders/s for EXPERIMENTO_DURACION s (120); kill -9
-#                                      procesamiento at 1/4 and notificaciones at 1/2, each restarted after
-#                                      EXPERIMENTO_REINICIO s (2): lateness over time, lost orders, recovery time
-#   scripts/experimentos.sh correo     EXPERIMENTO_TASA (200) orders/s for EXPERIMENTO_DURACION s (60): outbox
+#                                      procesamiento at 1/4, restarted after EXPERIMENTO_REINICIO s (2) and waited
+#                                      for until ready; then 1/4 − EXPERIMENTO_REINICIO s later the same for
+#                                      notificaciones (eventos.csv has every instant): lateness over time, lost
+#                                      orders, recovery time
+#   scripts/experimentos.sh correo     EXPERIMENTO_TASA (400) orders/s for EXPERIMENTO_DURACION s (60): outbox
 #                                      backlog and mail latency over time, until the outbox is empty
 #   scripts/experimentos.sh todos      all of them, in this order
 #   add --corto for a smoke test with tiny parameters (seconds, a few hundred orders; results under resultados/)
@@ -83,7 +85,8 @@ else
     *) repeticiones="${EXPERIMENTO_REPETICIONES:-1}"; duracion="${EXPERIMENTO_DURACION:-60}" ;;
   esac
   case "$experimento" in
-    escalado|correo) tasa="${EXPERIMENTO_TASA:-200}" ;;
+    escalado) tasa="${EXPERIMENTO_TASA:-200}" ;;
+    correo) tasa="${EXPERIMENTO_TASA:-400}" ;;
     *) tasa="${EXPERIMENTO_TASA:-100}" ;;
   esac
   destino="${EXPERIMENTOS_DESTINO:-$PEDIDOS_ROOT/docs/resultados}"
@@ -248,12 +251,14 @@ escalado)
   done ;;
 fallo)
   for rep in $(seq 1 "$repeticiones"); do
-    log "fallo: $tasa orders/s × ${duracion}s; kill -9 procesamiento at $((duracion / 4))s, notificaciones at $((duracion / 2))s"
+    log "fallo: $tasa orders/s × ${duracion}s; kill -9 procesamiento at $((duracion / 4))s, notificaciones $((duracion / 4 - reinicio))s after procesamiento is ready again"
     fresh_infrastructure; services_up; warm_up
     dir="$session/rep$rep"; mkdir -p "$dir"
     echo "t,evento,servicio" >"$dir/eventos.csv"
     (
-      # The times count from the load's start: measured() creates carga.txt as it launches the load tool.
+      # The first kill counts from the load's start (measured() creates carga.txt as it launches the load tool);
+      # the second from the first service's restart being ready (services.sh start waits for /ready), so the
+      # two disturbances do not overlap however long the first one takes to recover.
       until [[ -f "$dir/carga.txt" ]]; do sleep 0.1; done
       for target in "procesamiento $((duracion / 4))" "notificaciones $((duracion / 2))"; do
         read -r name at <<<"$target"
