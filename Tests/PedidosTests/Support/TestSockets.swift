@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -14,12 +15,40 @@ enum TestSockets {
         var description: String { "\(call) failed: \(String(cString: strerror(code)))" }
     }
 
-    /// A port on 127.0.0.1 that nothing listens on right now (bound to port 0, then released).
+    /// A port on 127.0.0.1 that nothing is bound to right now, chosen below the kernel's ephemeral range
+    /// (`/proc/sys/net/ipv4/ip_local_port_range`) and never handed out twice in this process.
+    ///
+    /// A port the kernel picks for a probe bound to port 0 is an ephemeral one: once the probe closes it, the
+    /// kernel may give it to any outgoing connection as its source port before the test's server binds it
+    /// ("Address already in use" for a procesamiento worker in `ScalingFaultTests`). Below the ephemeral
+    /// range only listeners compete for ports.
     static func freePort() throws -> Int {
+        let upper = min(ephemeralRangeStart(), 32_768)
+        let lower = 20_000
+        if upper - lower >= 1_000 {
+            for _ in 0..<500 {
+                let port = Int.random(in: lower..<upper)
+                guard handedOut.withLock({ $0.insert(port).inserted }) else { continue }
+                let fd = try loopbackSocket()
+                defer { close(fd) }
+                if (try? bindLoopback(fd, port: port)) != nil { return port }
+            }
+        }
         let fd = try loopbackSocket()
         defer { close(fd) }
         try bindLoopback(fd, port: 0)
         return try localPort(of: fd)
+    }
+
+    /// Ports `freePort()` has tried or returned, so two servers of a test never get the same one.
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// The first port the kernel uses for outgoing connections (32768 when it cannot be read).
+    private static func ephemeralRangeStart() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8),
+              let first = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first,
+              let port = Int(first) else { return 32_768 }
+        return port
     }
 
     /// Whether a TCP connection to 127.0.0.1:`port` succeeds (the connection is closed at once).
