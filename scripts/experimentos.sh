@@ -13,7 +13,7 @@
 #                                      (scripts/scale-workers.sh), EXPERIMENTO_TASA (200) orders/s, 60 s each
 #   scripts/experimentos.sh fallo      EXPERIMENTO_TASA (100) orders/s for EXPERIMENTO_DURACION s (120); kill -9
 #                                      procesamiento at 1/4, restarted after EXPERIMENTO_REINICIO s (2) and waited
-#                                      for until ready; then 1/4 − EXPERIMENTO_REINICIO s later the same for
+#                                      for until ready; then 1/2 − 1/4 − EXPERIMENTO_REINICIO s later the same for
 #                                      notificaciones (eventos.csv has every instant): lateness over time, lost
 #                                      orders, recovery time
 #   scripts/experimentos.sh correo     EXPERIMENTO_TASA (400) orders/s for EXPERIMENTO_DURACION s (60): outbox
@@ -251,7 +251,7 @@ escalado)
   done ;;
 fallo)
   for rep in $(seq 1 "$repeticiones"); do
-    log "fallo: $tasa orders/s × ${duracion}s; kill -9 procesamiento at $((duracion / 4))s, notificaciones $((duracion / 4 - reinicio))s after procesamiento is ready again"
+    log "fallo: $tasa orders/s × ${duracion}s; kill -9 procesamiento at $((duracion / 4))s, notificaciones $((duracion / 2 - duracion / 4 - reinicio))s after procesamiento is ready again"
     fresh_infrastructure; services_up; warm_up
     dir="$session/rep$rep"; mkdir -p "$dir"
     echo "t,evento,servicio" >"$dir/eventos.csv"
