@@ -13,7 +13,9 @@ import Synchronization
 ///   statement (``MailOutboxRepository/claimDue(limit:lease:)``) feeds every lane that needs work.
 /// - **One PostgreSQL round trip per take**: the `sending` commit of all the mails a lane took starts with
 ///   the first transfer and runs while the envelope (MAIL FROM, RCPT TO, DATA) is on the wire; every
-///   end-of-data hook of the take only waits for it (the first one, at most a commit's time). The same
+///   end-of-data hook of the take only waits for it (the first one, at most a commit's time). With a
+///   backlog the lane does not wait even that: while the take's last mail is on the wire it takes its next
+///   mails from what is already claimed (``OutboxClaimer/takeClaimed()``) and starts their commit. The same
 ///   transaction records the lane's previous mails as `sent`
 ///   (``MailOutboxRepository/markSending(_:recordingSent:)``); when the lane has nothing more to send right
 ///   away, its last mails are recorded `sent` (``MailOutboxRepository/markSent(_:)``) before it waits,
@@ -107,7 +109,11 @@ public struct MailOutboxWorker: Service {
         await withTaskCancellationOrGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 for (index, client) in clients.enumerated() {
-                    group.addTask { await runLane(index, client: client, claimer: claimer, stop: stop) }
+                    // On the event loop of the lane's connection: a mail costs no thread switch between the
+                    // lane and its socket (PostgreSQL's answers, once per take, still come from libpq's queue).
+                    group.addTask(executorPreference: client.preferredTaskExecutor) {
+                        await runLane(index, client: client, claimer: claimer, stop: stop)
+                    }
                 }
             }
         } onCancelOrGracefulShutdown: {
@@ -132,7 +138,8 @@ public struct MailOutboxWorker: Service {
         // Mails the server accepted that are not yet recorded `sent` (the next `sending` commit carries them).
         var accepted: [OutboxMail.Accepted] = []
         while !stop.isCancelled {
-            let claimed: [OutboxClaimer.Claimed]
+            // The lane's mails: its take, and the next take once the last mail of this one is on the wire.
+            var claimed: [OutboxClaimer.Claimed]
             do {
                 claimed = try await claimer.take()
                 databaseFailures = 0
@@ -155,8 +162,11 @@ public struct MailOutboxWorker: Service {
 
             var pause: Duration?
             var index = 0
+            // The `sending` commit of the mails claimed[..<markedEnd] that claimed[index] belongs to, and the
+            // next one, started while the last of those mails is on the wire.
             var marking: TakeMarking?
             var markedEnd = 0
+            var upcoming: (marking: TakeMarking, end: Int)?
             while index < claimed.count {
                 // Never start a send that could outlive the claim's lease.
                 let claim = claimed[index]
@@ -165,8 +175,21 @@ public struct MailOutboxWorker: Service {
                     // The next `sending` commit: the mails from here on, `mailsPerMark` at most, carrying the
                     // mails accepted so far (the previous commit settled first, so they are not carried twice).
                     if marking != nil { await marking!.settle(&accepted) }
-                    markedEnd = min(claimed.count, index + settings.mailsPerMark)
-                    marking = TakeMarking(outbox: outbox, keys: claimed[index..<markedEnd].map(\.mail.key), carrying: accepted)
+                    if let started = upcoming {
+                        (marking, markedEnd, upcoming) = (started.marking, started.end, nil)
+                    } else {
+                        markedEnd = min(claimed.count, index + settings.mailsPerMark)
+                        marking = TakeMarking(outbox: outbox, keys: claimed[index..<markedEnd].map(\.mail.key), carrying: accepted)
+                    }
+                }
+                if index == markedEnd - 1, marking!.isSettled {
+                    // The last mail of this commit, which is already over: the next commit starts now and runs
+                    // during this transfer, with the lane's next mails taken from what is already claimed.
+                    if markedEnd == claimed.count { claimed += await claimer.takeClaimed() }
+                    if markedEnd < claimed.count {
+                        let end = min(claimed.count, markedEnd + settings.mailsPerMark)
+                        upcoming = (TakeMarking(outbox: outbox, keys: claimed[markedEnd..<end].map(\.mail.key), carrying: accepted), end)
+                    }
                 }
                 index += 1
                 if let failureDelay = await send(claim.mail, with: client, then: index < claimed.count ? claimed[index].mail : nil,
@@ -175,8 +198,9 @@ public struct MailOutboxWorker: Service {
                     break
                 }
             }
-            // The take's `sending` commit is over before rows are given back (it would mark them again).
+            // The `sending` commits are over before rows are given back (they would mark them again).
             if marking != nil { await marking!.settle(&accepted) }
+            if upcoming != nil { await upcoming!.marking.settle(&accepted) }
             if index < claimed.count {
                 // Record what the server accepted before giving rows back, pausing or stopping.
                 await recordSent(&accepted, stop: stop, logger: logger)
@@ -387,6 +411,9 @@ private struct TakeMarking {
             do { return .success(try await outbox.markSending(keys, recordingSent: accepted)) } catch { return .failure(error) }
         }
     }
+
+    /// Whether the commit was awaited (``settle(_:)``).
+    var isSettled: Bool { settled != nil }
 
     /// The keys marked, once the commit is settled and succeeded.
     var marked: Set<OutboxMail.Key>? {

@@ -8,6 +8,10 @@
 /// and share its rows; a lane takes at most `batchSize`, and fewer when few are due, so a small commit's
 /// mails still go out over several connections at once.
 ///
+/// **Claiming ahead**: when the last claim came back full (a backlog) and fewer than half of a claim's rows
+/// are left, the next claim starts right away, so the lanes find rows ready instead of all waiting for one
+/// statement every `lanes × batchSize` mails. A trickle (a claim that was not full) never claims ahead.
+///
 /// Each mail keeps the instant its claim started, so a lane never starts a send that could outlive the
 /// claim's lease (``MailOutboxWorker``). Rows claimed and taken by no lane are given back by
 /// ``releaseUntaken(after:)`` when the worker stops (or, after a crash, become due when the lease ends,
@@ -44,6 +48,8 @@ actor OutboxClaimer {
     }
 
     private var limit: Int { lanes * batchSize }
+    /// Claimed mails held in memory, taken ones not yet dropped included (for tests).
+    var claimedInMemory: Int { ready.count }
     private var available: Int { ready.count - next }
 
     /// Up to `batchSize` claimed mails for one lane, or none when nothing is due. Claims when nothing
@@ -57,6 +63,17 @@ actor OutboxClaimer {
             try await inFlight?.value
             if available > 0 || !lastClaimWasFull { break }
         }
+        return takeReady()
+    }
+
+    /// Up to `batchSize` mails already claimed, without waiting for a claim (none when none are left): a
+    /// lane about to send the last mail it has takes its next mails here, so their `sending` commit runs
+    /// during that transfer (``MailOutboxWorker``).
+    func takeClaimed() -> [Claimed] {
+        takeReady()
+    }
+
+    private func takeReady() -> [Claimed] {
         guard available > 0 else { return [] }
         // Spread a few due mails over the lanes; a backlog goes out in whole batches.
         let count = min(batchSize, max(1, available / lanes))
@@ -65,8 +82,22 @@ actor OutboxClaimer {
         if next == ready.count {
             ready.removeAll(keepingCapacity: true)
             next = 0
+        } else if next >= limit {
+            // Claiming ahead appends before the rows run out: drop what was taken, or a backlog would
+            // keep every claimed mail in memory.
+            ready.removeFirst(next)
+            next = 0
         }
+        claimAheadIfBacklogged()
         return taken
+    }
+
+    /// Starts the next claim while rows are left, when the last claim was full and less than half of one is
+    /// left. Its failure is not lost: a lane that finds nothing left waits for the claim and gets the error;
+    /// otherwise the next claim simply runs again.
+    private func claimAheadIfBacklogged() {
+        guard inFlight == nil, lastClaimWasFull, available * 2 < limit else { return }
+        inFlight = Task { try await self.claim() }
     }
 
     private func claim() async throws {
@@ -79,7 +110,9 @@ actor OutboxClaimer {
     }
 
     /// Gives back the rows claimed and taken by no lane (due `after` from now); nothing is left claimed.
+    /// A claim still in flight (claiming ahead) is waited for first, so its rows are given back too.
     func releaseUntaken(after delay: Duration) async throws {
+        _ = try? await inFlight?.value
         guard available > 0 else { return }
         let mails = ready[next...].map(\.mail)
         ready.removeAll()

@@ -45,6 +45,9 @@ final class CurlSMTPSender: SMTPTransport {
         }
     }
 
+    /// libcurl runs on its own queue: no thread is better than another for the caller.
+    var preferredTaskExecutor: (any TaskExecutor)? { nil }
+
     func statistics() async -> SMTPClient.Statistics {
         await withCheckedContinuation { (continuation: CheckedContinuation<SMTPClient.Statistics, Never>) in
             let transport = self.transport

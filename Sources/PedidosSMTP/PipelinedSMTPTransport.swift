@@ -80,7 +80,9 @@ final class PipelinedSMTPTransport: SMTPTransport {
     }
 
     private let configuration: SMTPConfiguration
-    private let group: any EventLoopGroup
+    /// The loop every connection of this client lives on, and the executor that runs callers on it.
+    private let eventLoop: any EventLoop
+    private let executor: EventLoopTaskExecutor
     private let logger: Logger
     private let queue = SendQueue()
     private let state = Mutex(State())
@@ -89,9 +91,12 @@ final class PipelinedSMTPTransport: SMTPTransport {
         precondition(configuration.tlsMode == .none && configuration.username == nil,
                      "PipelinedSMTPTransport speaks plain SMTP without authentication")
         self.configuration = configuration
-        self.group = group
+        self.eventLoop = group.next()
+        self.executor = EventLoopTaskExecutor(eventLoop: eventLoop)
         self.logger = logger
     }
+
+    var preferredTaskExecutor: (any TaskExecutor)? { executor }
 
     deinit {
         state.withLock { $0.connection }?.channel.close(promise: nil)
@@ -220,7 +225,7 @@ final class PipelinedSMTPTransport: SMTPTransport {
         let timeout = min(.nanoseconds(configuration.connectTimeout.nanoseconds), remaining)
         let channel: any Channel
         do {
-            channel = try await ClientBootstrap(group: group)
+            channel = try await ClientBootstrap(group: eventLoop)
                 .connectTimeout(timeout)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {

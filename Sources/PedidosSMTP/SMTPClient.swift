@@ -88,6 +88,12 @@ public final class SMTPClient: Sendable {
         try await transport.send(rendered, beforeEndOfData: hook, then: announced)
     }
 
+    /// Where a caller that sends one mail after another should run its loop
+    /// (`withTaskExecutorPreference(client.preferredTaskExecutor) { … }`): over plain SMTP, the event loop of
+    /// the client's connection, so a mail costs no thread switch between the caller and the socket; `nil`
+    /// with libcurl.
+    public var preferredTaskExecutor: (any TaskExecutor)? { transport.preferredTaskExecutor }
+
     /// The client's counters (after any send already queued).
     public func statistics() async -> Statistics {
         await transport.statistics()

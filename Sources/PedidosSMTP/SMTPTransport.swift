@@ -9,4 +9,7 @@ protocol SMTPTransport: Sendable {
     func send(_ message: SMTPRenderedMessage, beforeEndOfData hook: (@Sendable () async -> Bool)?,
               then next: SMTPEnvelope?) async throws(SMTPSendFailure)
     func statistics() async -> SMTPClient.Statistics
+    /// Where a caller sending many mails in a row should run (`withTaskExecutorPreference`), so that its
+    /// code and the connection's I/O share a thread; `nil` when any thread does as well.
+    var preferredTaskExecutor: (any TaskExecutor)? { get }
 }

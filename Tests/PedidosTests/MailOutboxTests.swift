@@ -151,6 +151,79 @@ struct MailOutboxTests {
         await pool.close()
     }
 
+    @Test("with a backlog, a lane's next sending commit starts while the last mail of the previous one is on the wire: it carries the mails accepted before that one")
+    func nextCommitOverlapsTheLastTransfer() async throws {
+        let pool = try await Support.isolatedPool()
+        let recipient = Support.recipient("solapadas")
+        let base = Support.orderIDBase()
+        let ids = [base, base + 1]
+        for id in ids { try await Self.recordOrder(pool, id: id, recipient: recipient) }
+        let outbox = CountingOutbox(base: PostgresMailOutboxRepository(pool: pool))
+        let client = try SMTPClient(configuration: Self.smtpConfiguration(), logger: Support.logger)
+        // One lane takes the eight mails at once and marks them four at a time.
+        let group = ServiceGroup(services: [Self.worker(outbox, clients: [client], settings: .init(batchSize: 8, mailsPerMark: 4))],
+                                 logger: Support.logger)
+        let running = Task { try await group.run() }
+        let received = try await Support.waitForAllSent(pool, orders: ids, expected: 8, recipient: recipient)
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(Set(received.compactMap { $0.header("Message-ID") }).count == 8)
+        #expect(try MailStore.shared().messages(to: recipient).count == 8)
+        let rows = try await Support.outbox(pool, orders: ids)
+        #expect(rows.allSatisfy { $0.attempts == 1 && $0.lastError == nil })
+        // Waiting for the fourth mail to be accepted before the second commit would make it carry four mails.
+        let marks = outbox.marks
+        #expect(marks.map(\.keys) == [4, 4], "\(marks)")
+        #expect(marks.map(\.carried) == [0, 3], "the second commit started before the fourth mail was accepted: \(marks)")
+        await pool.close()
+    }
+
+    @Test("with a backlog the claimer claims ahead, before the lanes run out of claimed rows; a claim that was not full does not")
+    func claimsAheadOfABacklog() async throws {
+        let pool = try await Support.isolatedPool()
+        let outbox = PostgresMailOutboxRepository(pool: pool)
+        let base = Support.orderIDBase()
+        // Twelve mails; one lane taking four: claims of four rows.
+        for id in [base, base + 1, base + 2] { try await Self.recordOrder(pool, id: id, recipient: Support.recipient("adelantados")) }
+        let claimer = OutboxClaimer(outbox: outbox, lanes: 1, batchSize: 4, lease: .seconds(60))
+        var taken = try await claimer.take()
+        #expect(taken.count == 4)
+        // The first claim was full: the next one runs without anyone asking; its rows are then taken without waiting.
+        for claimsSoFar in 2...3 {
+            try await waitUntil("claim \(claimsSoFar) started ahead") { await claimer.claims == claimsSoFar }
+            let next = await claimer.takeClaimed()
+            #expect(next.count == 4)
+            taken += next
+        }
+        // The third claim was full too, so a fourth ran; it found nothing, and nothing more is claimed.
+        try await waitUntil("the claim that finds nothing") { await claimer.claims == 4 }
+        #expect(await claimer.takeClaimed().isEmpty)
+        try await claimer.releaseUntaken(after: .zero)
+        #expect(await claimer.claims == 4)
+        #expect(Set(taken.map(\.mail.key)).count == 12, "every mail taken once")
+        await pool.close()
+    }
+
+    @Test("claiming ahead through a backlog keeps a few claims' rows in memory, not every row claimed so far")
+    func claimingAheadIsBounded() async throws {
+        let pool = try await Support.isolatedPool()
+        let outbox = PostgresMailOutboxRepository(pool: pool)
+        let base = Support.orderIDBase()
+        for id in (0..<20).map({ base + Int64($0) }) { try await Self.recordOrder(pool, id: id, recipient: Support.recipient("memoria")) }
+        // Four lanes taking two each: claims of eight rows, and a claim ahead whenever fewer than four are left.
+        let claimer = OutboxClaimer(outbox: outbox, lanes: 4, batchSize: 2, lease: .seconds(60))
+        var taken = 0, most = 0
+        while true {
+            let batch = try await claimer.take()
+            if batch.isEmpty { break }
+            taken += batch.count
+            most = max(most, await claimer.claimedInMemory)
+        }
+        #expect(taken == 80)
+        #expect(most <= 3 * 8, "at most \(most) of 80 claimed mails held at once")
+        await pool.close()
+    }
+
     @Test("release gives back the mails of a take whose transfer never started, and leaves a row claimed again since alone")
     func releaseRevertsUnsentMarks() async throws {
         let pool = try await Support.isolatedPool()
@@ -224,6 +297,7 @@ struct MailOutboxTests {
         let first = try await claimer.take()
         #expect(first.count == 4, "8 rows due, 2 lanes: a lane takes its share")
         try await claimer.releaseUntaken(after: .zero)
+        #expect(await claimer.claims == 1, "a claim that was not full is not followed by one ahead")
         let again = try await outbox.claimDue(limit: 10, lease: .seconds(60))
         let all = Set([base, base + 1].flatMap { id in Estado.allCases.map { OutboxMail.Key(orderID: id, estado: $0) } })
         #expect(Set(again.map(\.key)) == all.subtracting(first.map(\.mail.key)))
@@ -332,17 +406,21 @@ private final class DyingOutbox: ForwardingOutbox {
     }
 }
 
-/// Counts the `sending` commits the worker asks for (and the mails in them), passing everything through.
+/// Records the `sending` commits the worker asks for (the mails each marks, and the accepted mails it
+/// carries), passing everything through.
 private final class CountingOutbox: ForwardingOutbox {
     let base: PostgresMailOutboxRepository
-    private let counts = Mutex((calls: 0, keys: 0))
+    private let recorded = Mutex<[(keys: Int, carried: Int)]>([])
 
     init(base: PostgresMailOutboxRepository) { self.base = base }
 
-    var sendingMarks: (calls: Int, keys: Int) { counts.withLock { $0 } }
+    /// Each `sending` commit, in the order they were asked for.
+    var marks: [(keys: Int, carried: Int)] { recorded.withLock { $0 } }
+    /// How many `sending` commits, and how many mails they marked in all.
+    var sendingMarks: (calls: Int, keys: Int) { (marks.count, marks.reduce(0) { $0 + $1.keys }) }
 
     func markSending(_ keys: [OutboxMail.Key], recordingSent accepted: [OutboxMail.Accepted]) async throws -> Set<OutboxMail.Key> {
-        counts.withLock { $0.calls += 1; $0.keys += keys.count }
+        recorded.withLock { $0.append((keys.count, accepted.count)) }
         return try await base.markSending(keys, recordingSent: accepted)
     }
 }
