@@ -95,18 +95,8 @@ struct MailOutboxTests {
         let ids = (0..<15).map { base + Int64($0) }
         for id in ids { try await Self.recordOrder(pool, id: id, recipient: recipient) }
         let clients = try (0..<2).map { _ in try SMTPClient(configuration: Self.smtpConfiguration(), logger: Support.logger) }
-        let worker = Self.worker(PostgresMailOutboxRepository(pool: pool), clients: clients, settings: .init(batchSize: 8))
-        let group = ServiceGroup(services: [worker], logger: Support.logger)
-        let running = Task { try await group.run() }
-
-        // Every row sent (the last mail of each batch too, without waiting for a stop), every mail once.
-        let received = try await Support.waitForAllSent(pool, orders: ids, expected: 60, recipient: recipient)
-        let rows = try await Support.outbox(pool, orders: ids)
-        #expect(rows.allSatisfy { $0.attempts == 1 && $0.lastError == nil })
-        await group.triggerGracefulShutdown()
-        try await running.value
-        #expect(try MailStore.shared().messages(to: recipient).count == 60)
-        #expect(Set(received.compactMap { $0.header("Message-ID") }).count == 60)
+        try await Self.sendEveryMail(PostgresMailOutboxRepository(pool: pool), clients: clients, settings: .init(batchSize: 8),
+                                     pool: pool, orders: ids, recipient: recipient)
 
         var sent = 0
         var opened = 0
@@ -130,16 +120,8 @@ struct MailOutboxTests {
         for id in ids { try await Self.recordOrder(pool, id: id, recipient: recipient) }
         let outbox = CountingOutbox(base: PostgresMailOutboxRepository(pool: pool))
         let clients = try (0..<2).map { _ in try SMTPClient(configuration: Self.smtpConfiguration(), logger: Support.logger) }
-        let group = ServiceGroup(services: [Self.worker(outbox, clients: clients, settings: .init(batchSize: 8, mailsPerMark: mailsPerMark))],
-                                 logger: Support.logger)
-        let running = Task { try await group.run() }
-        let received = try await Support.waitForAllSent(pool, orders: ids, expected: 60, recipient: recipient)
-        await group.triggerGracefulShutdown()
-        try await running.value
-        #expect(Set(received.compactMap { $0.header("Message-ID") }).count == 60)
-        #expect(try MailStore.shared().messages(to: recipient).count == 60)
-        let rows = try await Support.outbox(pool, orders: ids)
-        #expect(rows.allSatisfy { $0.attempts == 1 && $0.lastError == nil })
+        try await Self.sendEveryMail(outbox, clients: clients, settings: .init(batchSize: 8, mailsPerMark: mailsPerMark),
+                                     pool: pool, orders: ids, recipient: recipient)
         // One mail per commit (the behaviour before) would take 60; a take of several mails takes one.
         let (calls, keys) = outbox.sendingMarks
         #expect(keys == 60, "every mail marked once: \(keys)")
@@ -161,16 +143,8 @@ struct MailOutboxTests {
         let outbox = CountingOutbox(base: PostgresMailOutboxRepository(pool: pool))
         let client = try SMTPClient(configuration: Self.smtpConfiguration(), logger: Support.logger)
         // One lane takes the eight mails at once and marks them four at a time.
-        let group = ServiceGroup(services: [Self.worker(outbox, clients: [client], settings: .init(batchSize: 8, mailsPerMark: 4))],
-                                 logger: Support.logger)
-        let running = Task { try await group.run() }
-        let received = try await Support.waitForAllSent(pool, orders: ids, expected: 8, recipient: recipient)
-        await group.triggerGracefulShutdown()
-        try await running.value
-        #expect(Set(received.compactMap { $0.header("Message-ID") }).count == 8)
-        #expect(try MailStore.shared().messages(to: recipient).count == 8)
-        let rows = try await Support.outbox(pool, orders: ids)
-        #expect(rows.allSatisfy { $0.attempts == 1 && $0.lastError == nil })
+        try await Self.sendEveryMail(outbox, clients: [client], settings: .init(batchSize: 8, mailsPerMark: 4),
+                                     pool: pool, orders: ids, recipient: recipient)
         // Waiting for the fourth mail to be accepted before the second commit would make it carry four mails.
         let marks = outbox.marks
         #expect(marks.map(\.keys) == [4, 4], "\(marks)")
@@ -361,6 +335,23 @@ struct MailOutboxTests {
 
     static func smtpConfiguration() throws -> SMTPConfiguration {
         try SMTPConfiguration(url: TestEnvironment.smtpURL(), from: EmailAddress("pedidos@pedidos.test"))
+    }
+
+    /// Runs a worker over `clients` until every mail of `orders` (four each) is recorded `sent` — the last of
+    /// each take too, without waiting for a stop — and checks that each was sent at its first attempt and
+    /// arrived once; then stops the worker.
+    static func sendEveryMail(_ outbox: any MailOutboxRepository, clients: [SMTPClient], settings: MailOutboxWorker.Settings,
+                              pool: PostgresPool, orders ids: [Int64], recipient: String) async throws {
+        let group = ServiceGroup(services: [worker(outbox, clients: clients, settings: settings)], logger: Support.logger)
+        let running = Task { try await group.run() }
+        let expected = ids.count * Estado.allCases.count
+        let received = try await Support.waitForAllSent(pool, orders: ids, expected: expected, recipient: recipient)
+        let rows = try await Support.outbox(pool, orders: ids)
+        #expect(rows.allSatisfy { $0.attempts == 1 && $0.lastError == nil })
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(Set(received.compactMap { $0.header("Message-ID") }).count == expected)
+        #expect(try MailStore.shared().messages(to: recipient).count == expected)
     }
 
     static func worker(_ outbox: any MailOutboxRepository, clients: [SMTPClient],
