@@ -63,17 +63,13 @@ actor OutboxClaimer {
             try await inFlight?.value
             if available > 0 || !lastClaimWasFull { break }
         }
-        return takeReady()
+        return takeClaimed()
     }
 
     /// Up to `batchSize` mails already claimed, without waiting for a claim (none when none are left): a
     /// lane about to send the last mail it has takes its next mails here, so their `sending` commit runs
     /// during that transfer (``MailOutboxWorker``).
     func takeClaimed() -> [Claimed] {
-        takeReady()
-    }
-
-    private func takeReady() -> [Claimed] {
         guard available > 0 else { return [] }
         // Spread a few due mails over the lanes; a backlog goes out in whole batches.
         let count = min(batchSize, max(1, available / lanes))
