@@ -269,6 +269,9 @@ while [[ "$(sql "SELECT EXISTS (SELECT 1 FROM email_outbox WHERE status = 'pendi
                      OR EXISTS (SELECT 1 FROM email_outbox WHERE status = 'sending')")" == t ]] \
       && (( $(date +%s) < deadline )); do sleep 0.5; done
 stop_sampling
+# The outbox's own view of the drain: mark statements, hand-over waits, SMTP send times.
+curl -fsS "http://127.0.0.1:$NOTIFICACIONES_PORT/metrics" | grep -E '^notificaciones_(outbox|smtp|mails_sent)' \
+  >"$session/correo/metricas.txt" 2>/dev/null || true
 sql "SELECT json_build_object('pendientes_al_inicio', $backlog, 'filas_en_la_tabla', (SELECT count(*) FROM email_outbox), 'enviados', count(*) FILTER (WHERE status = 'sent'),
        'primero', extract(epoch FROM min(sent_at)), 'ultimo', extract(epoch FROM max(sent_at)),
        'correos_por_s', round((count(*) FILTER (WHERE status = 'sent') / nullif(extract(epoch FROM max(sent_at) - min(sent_at)), 0))::numeric, 1),

@@ -14,8 +14,9 @@ import Synchronization
 /// - **One PostgreSQL round trip per take**: the `sending` commit of all the mails a lane took starts with
 ///   the first transfer and runs while the envelope (MAIL FROM, RCPT TO, DATA) is on the wire; every
 ///   end-of-data hook of the take only waits for it (the first one, at most a commit's time). With a
-///   backlog the lane does not wait even that: while the take's last mail is on the wire it takes its next
-///   mails from what is already claimed (``OutboxClaimer/takeClaimed()``) and starts their commit. The same
+///   backlog the lane does not wait even that: while the last mails of the take are on the wire
+///   (``Settings/markLead``) it takes its next mails from what is already claimed
+///   (``OutboxClaimer/takeClaimed()``) and starts their commit. The same
 ///   transaction records the lane's previous mails as `sent`
 ///   (``MailOutboxRepository/markSending(_:recordingSent:)``); when the lane has nothing more to send right
 ///   away, its last mails are recorded `sent` (``MailOutboxRepository/markSent(_:)``) before it waits,
@@ -37,8 +38,9 @@ import Synchronization
 ///   of data, or an error reply to it, leaves the mail undelivered: it is retried or failed as usual. Mails
 ///   of the take whose transfer never started (a stop, a pause, the lease) are given back `pending`. A
 ///   connection that breaks after the end of data, or a process that dies while rows are `sending` (the
-///   take's mails not yet accepted: at most a batch per lane), leaves them `sending`: the next claim after
-///   their lease sends them again with the same Message-ID (``PostgresMailOutboxRepository/uncertainResends``
+///   take's mails not yet accepted and the next take's: at most `mailsPerMark + markLead` per lane), leaves
+///   them `sending`: the next claim after their lease sends them again with the same Message-ID
+///   (``PostgresMailOutboxRepository/uncertainResends``
 ///   times at most, then `uncertain`; with 0 re-sends, the strict mode, no mail is ever delivered twice and
 ///   only a crash can lose the mails it left `sending`, shown as `incierto` in /historial and in the metrics).
 /// - **Graceful shutdown**: every lane finishes the send in progress and marks it, gives the rest of its
@@ -58,16 +60,21 @@ public struct MailOutboxWorker: Service {
         public var lease: Duration
         /// Longest time one send may take (the SMTP client's total timeout).
         public var sendTimeout: Duration
-        /// Most mails one `sending` commit marks (default: `batchSize`, a lane's whole take). A crash leaves
-        /// at most this many mails per lane `sending`, plus the one accepted just before; 1 marks every mail
-        /// on its own, the smallest window (the strict mode uses it, where those mails end up `uncertain`).
+        /// Most mails one `sending` commit marks (default: `batchSize`, a lane's whole take); 1 marks every
+        /// mail on its own, the smallest window (the strict mode uses it, where those mails end up `uncertain`).
         public var mailsPerMark: Int
+        /// How many mails before the end of a commit's mails the lane starts its next commit (default: a quarter
+        /// of `mailsPerMark`, at least 1): the commit has that many transfers to finish in before the lane needs
+        /// it. A crash leaves at most `mailsPerMark + markLead` mails per lane `sending` (2 in the strict mode);
+        /// the `markLead` of them not yet transferred are sent once when the lease ends, never twice.
+        public var markLead: Int
 
-        public init(batchSize: Int = 8, pollInterval: Duration = .seconds(1), baseBackoff: Duration = .milliseconds(250),
+        public init(batchSize: Int = 16, pollInterval: Duration = .seconds(1), baseBackoff: Duration = .milliseconds(250),
                     maxBackoff: Duration = .seconds(5), sendTimeout: Duration = .seconds(60), lease: Duration? = nil,
-                    mailsPerMark: Int? = nil) {
+                    mailsPerMark: Int? = nil, markLead: Int? = nil) {
             self.batchSize = batchSize
             self.mailsPerMark = max(1, mailsPerMark ?? batchSize)
+            self.markLead = max(1, markLead ?? self.mailsPerMark / 4)
             self.pollInterval = pollInterval
             self.baseBackoff = baseBackoff
             self.maxBackoff = maxBackoff
@@ -138,7 +145,7 @@ public struct MailOutboxWorker: Service {
         // Mails the server accepted that are not yet recorded `sent` (the next `sending` commit carries them).
         var accepted: [OutboxMail.Accepted] = []
         while !stop.isCancelled {
-            // The lane's mails: its take, and the next take once the last mail of this one is on the wire.
+            // The lane's mails: its take, and the next take once the last mails of this one are on the wire.
             var claimed: [OutboxClaimer.Claimed]
             do {
                 claimed = try await claimer.take()
@@ -163,7 +170,7 @@ public struct MailOutboxWorker: Service {
             var pause: Duration?
             var index = 0
             // The `sending` commit of the mails claimed[..<markedEnd] that claimed[index] belongs to, and the
-            // next one, started while the last of those mails is on the wire.
+            // next one, started while the last `markLead` of those mails are on the wire.
             var marking: TakeMarking?
             var markedEnd = 0
             var upcoming: (marking: TakeMarking, end: Int)?
@@ -182,9 +189,9 @@ public struct MailOutboxWorker: Service {
                         marking = TakeMarking(outbox: outbox, keys: claimed[index..<markedEnd].map(\.mail.key), carrying: accepted)
                     }
                 }
-                if index == markedEnd - 1, marking!.isSettled {
-                    // The last mail of this commit, which is already over: the next commit starts now and runs
-                    // during this transfer, with the lane's next mails taken from what is already claimed.
+                if upcoming == nil, index >= markedEnd - settings.markLead, marking!.isSettled {
+                    // The last `markLead` mails of this commit, which is already over: the next commit starts now
+                    // and runs during their transfers, with the lane's next mails taken from what is already claimed.
                     if markedEnd == claimed.count { claimed += await claimer.takeClaimed() }
                     if markedEnd < claimed.count {
                         let end = min(claimed.count, markedEnd + settings.mailsPerMark)
@@ -252,10 +259,14 @@ public struct MailOutboxWorker: Service {
         let key = mail.key
         let commit = marking.commit
         let handover = HandoverOutcome()
+        let handoverWait = metrics.handoverWait
         do {
             // Right before the end of data: the take's commit must be over (it ran while the envelope was on the wire).
             try await client.send(message, beforeEndOfData: {
-                switch await commit.value {
+                let waitStarted = ContinuousClock.now
+                let outcome = await commit.value
+                handoverWait.recordNanoseconds((ContinuousClock.now - waitStarted).nanoseconds)
+                switch outcome {
                 case .success(let marked) where marked.contains(key):
                     return true
                 case .success:

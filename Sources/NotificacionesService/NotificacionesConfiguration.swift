@@ -15,7 +15,8 @@ import PedidosServiceKit
 /// | `NOTIFICACIONES_BATCH_SIZE` | `500` | most Kafka messages recorded in one PostgreSQL transaction |
 /// | `NOTIFICACIONES_PIPELINE_DEPTH` | `2` | recorder transactions that may run at the same time |
 /// | `NOTIFICACIONES_SMTP_CONNECTIONS` | `8` | SMTP connections (outbox lanes) sending in parallel |
-/// | `NOTIFICACIONES_OUTBOX_BATCH` | `8` | most mails one lane takes at a time; the lanes share their claims, each claim statement asks for lanes × this; a lane marks its take `sending` in one commit |
+/// | `NOTIFICACIONES_OUTBOX_BATCH` | `16` | most mails one lane takes at a time; the lanes share their claims, each claim statement asks for lanes × this; a lane marks its take `sending` in one commit |
+/// | `NOTIFICACIONES_OUTBOX_MARK_LEAD` | a quarter of `NOTIFICACIONES_OUTBOX_BATCH` (4), at least 1 | mails before the end of a take at which a lane starts its next take's `sending` commit; a crash leaves at most the batch plus this many mails per lane `sending` (1 in the strict mode) |
 /// | `NOTIFICACIONES_OUTBOX_MARK_FLUSHES` | `2` | group-committed `sending`/`sent` mark statements in flight (at least the lanes: one commit per lane and mail, no grouping) |
 /// | `NOTIFICACIONES_OUTBOX_POLL` | `1s` | fallback poll of the outbox when nobody signalled new rows |
 /// | `NOTIFICACIONES_MAIL_MAX_BACKOFF` | `5s` | longest wait before a transiently failed mail is retried |
@@ -54,6 +55,8 @@ public struct NotificacionesConfiguration: Sendable {
     public var outboxBatchSize: Int
     /// Group-committed mark statements of the outbox in flight at the same time.
     public var outboxMarkFlushes: Int
+    /// Mails before the end of a take at which a lane starts its next `sending` commit (`nil`: a quarter of the take).
+    public var outboxMarkLead: Int?
     /// Fallback poll interval of the outbox worker.
     public var outboxPollInterval: Duration
     /// Cap of the exponential retry delay of a mail.
@@ -92,9 +95,11 @@ public struct NotificacionesConfiguration: Sendable {
         guard recorderBatchSize <= 5000 else { throw ConfigurationError("NOTIFICACIONES_BATCH_SIZE must be at most 5000") }
         recorderPipelineDepth = try environment.positiveInteger("NOTIFICACIONES_PIPELINE_DEPTH", default: 2)
         smtpConnections = try environment.positiveInteger("NOTIFICACIONES_SMTP_CONNECTIONS", default: 8)
-        outboxBatchSize = try environment.positiveInteger("NOTIFICACIONES_OUTBOX_BATCH", default: 8)
+        outboxBatchSize = try environment.positiveInteger("NOTIFICACIONES_OUTBOX_BATCH", default: 16)
         outboxMarkFlushes = try environment.positiveInteger("NOTIFICACIONES_OUTBOX_MARK_FLUSHES",
                                                             default: PostgresMailOutboxRepository.defaultMaxConcurrentMarks)
+        outboxMarkLead = environment["NOTIFICACIONES_OUTBOX_MARK_LEAD"] == nil ? nil
+            : try environment.positiveInteger("NOTIFICACIONES_OUTBOX_MARK_LEAD", default: 1)
         outboxPollInterval = try environment.duration("NOTIFICACIONES_OUTBOX_POLL", default: .seconds(1))
         mailMaxBackoff = try environment.duration("NOTIFICACIONES_MAIL_MAX_BACKOFF", default: .seconds(5))
         metricsInterval = try environment.duration("NOTIFICACIONES_METRICS_INTERVAL", default: .seconds(5))

@@ -22,6 +22,7 @@ import Synchronization
 /// | `notificaciones_mails_uncertain_total` | counter (connection broke after the end of data; re-sent with the same Message-ID within `NOTIFICACIONES_CORREO_REENVIOS`) | |
 /// | `notificaciones_mails_pending` | gauge | |
 /// | `notificaciones_smtp_send_duration_seconds` | timer | `result` (`ok`, `error`) |
+/// | `notificaciones_outbox_handover_wait_seconds` | timer (an end of data waiting for its `sending` commit) | |
 public final class NotificacionesMetrics: Sendable {
     private let consumedByTopic: [String: Counter]
     private let undecodableByTopic: [String: Counter]
@@ -37,6 +38,8 @@ public final class NotificacionesMetrics: Sendable {
     let mailsPending = Gauge(label: "notificaciones_mails_pending")
     let smtpSendOK = Metrics.Timer(label: "notificaciones_smtp_send_duration_seconds", dimensions: [("result", "ok")])
     let smtpSendError = Metrics.Timer(label: "notificaciones_smtp_send_duration_seconds", dimensions: [("result", "error")])
+    /// How long an end of data waited for its take's `sending` commit: zero when the commit was over by then.
+    let handoverWait = Metrics.Timer(label: "notificaciones_outbox_handover_wait_seconds", preferredDisplayUnit: .seconds)
     /// Partitions whose lag gauge was last set, so revoked ones can be zeroed.
     private let lagPartitions = Mutex<Set<TopicPartition>>([])
 

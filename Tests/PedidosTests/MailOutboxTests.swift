@@ -133,22 +133,30 @@ struct MailOutboxTests {
         await pool.close()
     }
 
-    @Test("with a backlog, a lane's next sending commit starts while the last mail of the previous one is on the wire: it carries the mails accepted before that one")
-    func nextCommitOverlapsTheLastTransfer() async throws {
+    @Test("with a backlog, a lane starts its next sending commit markLead mails before the end of the previous one: it carries the mails accepted before those, and never more than mailsPerMark + markLead rows are left sending",
+          arguments: [1, 2, 3])
+    func nextCommitStartsAheadOfTheLastTransfers(markLead: Int) async throws {
         let pool = try await Support.isolatedPool()
-        let recipient = Support.recipient("solapadas")
+        let recipient = Support.recipient("solapadas\(markLead)")
         let base = Support.orderIDBase()
         let ids = [base, base + 1]
         for id in ids { try await Self.recordOrder(pool, id: id, recipient: recipient) }
         let outbox = CountingOutbox(base: PostgresMailOutboxRepository(pool: pool))
         let client = try SMTPClient(configuration: Self.smtpConfiguration(), logger: Support.logger)
         // One lane takes the eight mails at once and marks them four at a time.
-        try await Self.sendEveryMail(outbox, clients: [client], settings: .init(batchSize: 8, mailsPerMark: 4),
+        try await Self.sendEveryMail(outbox, clients: [client], settings: .init(batchSize: 8, mailsPerMark: 4, markLead: markLead),
                                      pool: pool, orders: ids, recipient: recipient)
-        // Waiting for the fourth mail to be accepted before the second commit would make it carry four mails.
+        // Waiting for the last markLead mails of the first commit would make the second one carry more.
         let marks = outbox.marks
         #expect(marks.map(\.keys) == [4, 4], "\(marks)")
-        #expect(marks.map(\.carried) == [0, 3], "the second commit started before the fourth mail was accepted: \(marks)")
+        #expect(marks.map(\.carried) == [0, 4 - markLead], "the second commit started \(markLead) mails ahead: \(marks)")
+        // Rows `sending` once each commit is over (what a crash then leaves): marked so far, less recorded `sent`.
+        var marked = 0, recorded = 0
+        for mark in marks {
+            marked += mark.keys
+            recorded += mark.carried
+            #expect(marked - recorded <= 4 + markLead, "\(marks)")
+        }
         await pool.close()
     }
 
