@@ -1,0 +1,5 @@
+WITH due AS (SELECT order_id, state FROM email_outbox WHERE status = 'pending' AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT 8 FOR UPDATE SKIP LOCKED),
+c AS (UPDATE email_outbox AS o SET next_attempt_at = now() + interval '150 s' FROM due WHERE o.order_id = due.order_id AND o.state = due.state RETURNING o.order_id, o.state, o.body)
+SELECT coalesce(array_agg(order_id)::text, '{}') AS ids, coalesce(array_agg(state)::text, '{}') AS states, sum(length(body)) AS len FROM c \gset
+UPDATE email_outbox AS o SET status = 'sending' FROM unnest(':ids'::bigint[], ':states'::text[]) AS m(order_id, state) WHERE o.order_id = m.order_id AND o.state = m.state AND o.status NOT IN ('sending','sent','failed','uncertain') AND o.next_attempt_at - now() > interval '0';
+UPDATE email_outbox AS o SET status = 'sent', sent_at = now(), attempts = o.attempts + 1, last_error = NULL FROM unnest(':ids'::bigint[], ':states'::text[]) AS a(order_id, state) WHERE o.order_id = a.order_id AND o.state = a.state AND o.status IN ('pending','sending');
