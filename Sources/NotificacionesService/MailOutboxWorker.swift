@@ -64,9 +64,10 @@ public struct MailOutboxWorker: Service {
         /// mail on its own, the smallest window (the strict mode uses it, where those mails end up `uncertain`).
         public var mailsPerMark: Int
         /// How many mails before the end of a commit's mails the lane starts its next commit (default: a quarter
-        /// of `mailsPerMark`, at least 1): the commit has that many transfers to finish in before the lane needs
-        /// it. A crash leaves at most `mailsPerMark + markLead` mails per lane `sending` (2 in the strict mode);
-        /// the `markLead` of them not yet transferred are sent once when the lease ends, never twice.
+        /// of `mailsPerMark`; at least 1, at most `mailsPerMark`): the commit has that many transfers to finish in
+        /// before the lane needs it. A crash leaves at most `mailsPerMark + markLead` mails per lane `sending`
+        /// (2 in the strict mode, where `mailsPerMark` is 1); the `markLead` of them not yet transferred are sent
+        /// once when the lease ends, never twice.
         public var markLead: Int
 
         public init(batchSize: Int = 16, pollInterval: Duration = .seconds(1), baseBackoff: Duration = .milliseconds(250),
@@ -74,7 +75,8 @@ public struct MailOutboxWorker: Service {
                     mailsPerMark: Int? = nil, markLead: Int? = nil) {
             self.batchSize = batchSize
             self.mailsPerMark = max(1, mailsPerMark ?? batchSize)
-            self.markLead = max(1, markLead ?? self.mailsPerMark / 4)
+            // A commit cannot start before the previous one began: more than `mailsPerMark` ahead is the same.
+            self.markLead = min(self.mailsPerMark, max(1, markLead ?? self.mailsPerMark / 4))
             self.pollInterval = pollInterval
             self.baseBackoff = baseBackoff
             self.maxBackoff = maxBackoff

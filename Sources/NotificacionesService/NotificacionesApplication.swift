@@ -76,12 +76,12 @@ public func buildNotificacionesApplication(
             logger: logger)
         let worker = MailOutboxWorker(
             outbox: outbox, clients: clients, sender: configuration.smtp.from, signal: signal, metrics: metrics,
-            // Strict mode: the mails a crash leaves `sending` are never sent again, so each commit marks one,
-            // and the next starts only with the last transfer (two per lane at most).
+            // Strict mode: the mails a crash leaves `sending` are never sent again, so each commit marks one
+            // (and no commit starts more than one mail ahead: two per lane at most).
             settings: .init(batchSize: configuration.outboxBatchSize, pollInterval: configuration.outboxPollInterval,
                             maxBackoff: configuration.mailMaxBackoff, sendTimeout: configuration.smtp.totalTimeout,
                             mailsPerMark: configuration.uncertainMailResends == 0 ? 1 : nil,
-                            markLead: configuration.uncertainMailResends == 0 ? 1 : configuration.outboxMarkLead),
+                            markLead: configuration.outboxMarkLead),
             logger: logger)
         let monitor = NotificacionesMonitor(consumer: consumer, outbox: outbox, metrics: metrics,
                                             interval: configuration.metricsInterval, logger: logger)

@@ -79,10 +79,7 @@ public struct NotificacionesConfiguration: Sendable {
         kafka = try environment.kafka(clientID: "notificaciones")
         partitions = try environment.partitions
         var postgres = try PostgresConfiguration(url: environment.databaseURL)
-        if let text = environment["NOTIFICACIONES_DB_POOL_SIZE"] {
-            guard let size = Int(text), size > 0 else {
-                throw ConfigurationError("NOTIFICACIONES_DB_POOL_SIZE=\(text) is not a positive integer")
-            }
+        if let size = try environment.positiveInteger("NOTIFICACIONES_DB_POOL_SIZE") {
             postgres.poolSize = size
         } else if !environment.databaseURL.contains("pool_size=") {
             postgres.poolSize = 10
@@ -98,8 +95,7 @@ public struct NotificacionesConfiguration: Sendable {
         outboxBatchSize = try environment.positiveInteger("NOTIFICACIONES_OUTBOX_BATCH", default: 16)
         outboxMarkFlushes = try environment.positiveInteger("NOTIFICACIONES_OUTBOX_MARK_FLUSHES",
                                                             default: PostgresMailOutboxRepository.defaultMaxConcurrentMarks)
-        outboxMarkLead = environment["NOTIFICACIONES_OUTBOX_MARK_LEAD"] == nil ? nil
-            : try environment.positiveInteger("NOTIFICACIONES_OUTBOX_MARK_LEAD", default: 1)
+        outboxMarkLead = try environment.positiveInteger("NOTIFICACIONES_OUTBOX_MARK_LEAD")
         outboxPollInterval = try environment.duration("NOTIFICACIONES_OUTBOX_POLL", default: .seconds(1))
         mailMaxBackoff = try environment.duration("NOTIFICACIONES_MAIL_MAX_BACKOFF", default: .seconds(5))
         metricsInterval = try environment.duration("NOTIFICACIONES_METRICS_INTERVAL", default: .seconds(5))

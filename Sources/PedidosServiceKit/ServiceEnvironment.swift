@@ -58,7 +58,12 @@ public struct ServiceEnvironment: Sendable {
 
     /// A positive integer from `name`, or `fallback`.
     public func positiveInteger(_ name: String, default fallback: Int) throws -> Int {
-        guard let text = self[name] else { return fallback }
+        try positiveInteger(name) ?? fallback
+    }
+
+    /// A positive integer from `name`, or `nil` when it is not set.
+    public func positiveInteger(_ name: String) throws -> Int? {
+        guard let text = self[name] else { return nil }
         guard let value = Int(text), value > 0 else { throw ConfigurationError("\(name)=\(text) is not a positive integer") }
         return value
     }

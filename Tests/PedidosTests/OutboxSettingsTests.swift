@@ -14,6 +14,7 @@ struct OutboxSettingsTests {
         #expect(MailOutboxWorker.Settings(batchSize: 16, mailsPerMark: 1).markLead == 1)
         #expect(MailOutboxWorker.Settings(batchSize: 16, markLead: 3).markLead == 3)
         #expect(MailOutboxWorker.Settings(batchSize: 16, markLead: 0).markLead == 1)
+        #expect(MailOutboxWorker.Settings(batchSize: 16, mailsPerMark: 1, markLead: 4).markLead == 1, "the strict mode's bound holds")
     }
 
     @Test("NOTIFICACIONES_OUTBOX_MARK_LEAD is read when set, and a zero or malformed value names the variable")
