@@ -26,9 +26,10 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
-        // Small, dependency-free building blocks shared by the clients and the services: blocking calls off
-        // the cooperative pool, the wake signal, Duration conversions, ISO-8601 timestamp text.
-        .target(name: "PedidosSupport"),
+        // Small building blocks shared by the clients and the services: blocking calls off the cooperative
+        // pool, the wake signal, a task executor on one event loop (NIOCore, its only dependency), Duration
+        // conversions, ISO-8601 timestamp text.
+        .target(name: "PedidosSupport", dependencies: [.product(name: "NIOCore", package: "swift-nio")]),
 
         // Clients of the three C libraries; each keeps its C module out of its public API.
         .target(name: "PedidosKafka", dependencies: [
@@ -74,6 +75,8 @@ let package = Package(
             "PedidosServiceKit", "PedidosDomain", "PedidosKafka", "PedidosSupport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
@@ -126,6 +129,7 @@ let package = Package(
                 "SolicitudesService", "ProcesamientoService", "NotificacionesService", "PedidosCarga",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ]

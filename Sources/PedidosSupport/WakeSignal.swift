@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Synchronization
 
 /// "There is new work": raised by a producer of work, awaited by workers that otherwise sleep until a
@@ -44,11 +45,26 @@ public final class WakeSignal: Sendable {
     public func wait(until deadline: Date?) async {
         await wait { id in
             deadline.map { deadline in
-                Task { [weak self] in
+                let timer = Task { [weak self] in
                     let interval = deadline.timeIntervalSinceNow
                     if interval > 0 { try? await Task.sleep(for: .nanoseconds(Int64(interval * 1e9)), tolerance: .zero) }
                     self?.release(id)
                 }
+                return { timer.cancel() }
+            }
+        }
+    }
+
+    /// Like ``wait(until:)``, with the deadline kept by `eventLoop`'s own timer: when the waiting task runs on
+    /// that loop (``EventLoopTaskExecutor``), the deadline wakes one thread, which resumes the task in the same
+    /// turn of the loop. The cooperative pool's timer instead wakes a pool thread to run a timer task,
+    /// which then wakes another for the waiter: on a saturated machine each wake-up can wait its turn.
+    package func wait(until deadline: Date?, on eventLoop: any EventLoop) async {
+        await wait { id in
+            deadline.map { deadline in
+                let nanoseconds = Int64(max(0, deadline.timeIntervalSinceNow) * 1e9)
+                let timer = eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) { [weak self] in self?.release(id) }
+                return { timer.cancel() }
             }
         }
     }
@@ -57,15 +73,17 @@ public final class WakeSignal: Sendable {
     /// is cancelled.
     public func wait(timeout: Duration) async {
         await wait { id in
-            Task { [weak self] in
+            let timer = Task { [weak self] in
                 try? await Task.sleep(for: timeout)
                 self?.release(id)
             }
+            return { timer.cancel() }
         }
     }
 
-    /// Waits with the timer `startTimer` returns for wait `id` (it calls ``release(_:)`` when it fires).
-    private func wait(startTimer: (UInt64) -> Task<Void, Never>?) async {
+    /// Waits with the timer `startTimer` starts for wait `id` (it calls ``release(_:)`` when it fires, and
+    /// returns how to cancel it).
+    private func wait(startTimer: (UInt64) -> (@Sendable () -> Void)?) async {
         let id = state.withLock { state -> UInt64? in
             if state.pending {
                 state.pending = false
@@ -76,7 +94,7 @@ public final class WakeSignal: Sendable {
             return state.nextID
         }
         guard let id else { return }
-        let timer = startTimer(id)
+        let cancelTimer = startTimer(id)
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
@@ -93,7 +111,7 @@ public final class WakeSignal: Sendable {
         } onCancel: {
             release(id)
         }
-        timer?.cancel()
+        cancelTimer?()
         state.withLock { state in
             state.active.remove(id)
             state.released.remove(id)

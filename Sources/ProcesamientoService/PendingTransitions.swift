@@ -23,6 +23,11 @@ final class PendingTransitions: Sendable {
         let message: KafkaMessage
         let pedido: Pedido?
         let due: Date
+        /// When the record reached this worker's queue (nil in tests that do not care).
+        var receivedAt: Date? = nil
+
+        /// When the record could fire: its due time, or its arrival if it arrived after that.
+        var ready: Date { receivedAt.map { max($0, due) } ?? due }
     }
 
     /// Due entries of one partition, handed out to be published. Several batches of a partition may be

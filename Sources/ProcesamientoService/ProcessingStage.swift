@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import Metrics
+import NIOCore
+import NIOPosix
 import PedidosDomain
 import PedidosKafka
 import PedidosServiceKit
@@ -28,6 +30,8 @@ public final class ProcessingStage: Service, Sendable {
     let pending: PendingTransitions
     let logger: Logger
     let wakeUp = WakeSignal()
+    /// Where the dispatcher and the publishing it starts run (see ``dispatchLoops``).
+    let dispatchExecutor: EventLoopTaskExecutor
     /// Consecutive failed publish batches (broker trouble), for the backoff.
     let publishFailures = Atomic<Int>(0)
     let metrics: StageMetrics
@@ -69,7 +73,18 @@ public final class ProcessingStage: Service, Sendable {
         deadLetters = DeadLetterPublisher(producer: producer, topics: topics, group: topics.processingGroup(for: estado),
                                           logger: logger)
         metrics.resumeLatencyEstimate.record(pending.resumeLatency.seconds)
+        dispatchExecutor = EventLoopTaskExecutor(eventLoop: Self.dispatchLoops.next())
     }
+
+    /// The thread the stages' dispatchers run on: an event loop of their own, whose timer wakes the
+    /// dispatcher when the next record is due and runs it in the same turn, and on which the publication of
+    /// due records starts. On the cooperative pool a due time woke a pool thread for the timer task, which
+    /// then queued the dispatcher behind the consume loops and the delivery reports: with the machine
+    /// saturated (500 orders/s on 2 cores), 1.3–2.3 % of the records that were already waiting fired over
+    /// 10 ms late, some up to 100 ms (`pedidos_dispatch_wake_delay_seconds`); on the loop, about half as many
+    /// by 50 ms or more (docs/rendimiento.md §1). One thread for every stage of the process: a dispatcher's
+    /// work per record is a few microseconds. Lives as long as the process.
+    static let dispatchLoops: any EventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     /// Partitions this worker owns now.
     public var assignment: Set<TopicPartition> { consumer.assignment }
@@ -90,7 +105,7 @@ public final class ProcessingStage: Service, Sendable {
 
     public func run() async throws {
         logger.info("stage started", metadata: ["delay": "\(delay)", "group": "\(consumer.groupID)"])
-        let dispatcher = Task { await dispatch() }
+        let dispatcher = Task(executorPreference: dispatchExecutor) { await self.dispatch() }
         let lagReporter = Task { await reportLag() }
         await cancelWhenGracefulShutdown {
             do { try await self.consume() } catch { self.logger.error("consume loop failed: \(error)") }
@@ -123,7 +138,7 @@ public final class ProcessingStage: Service, Sendable {
                     metrics.fetchDelay.recordNanoseconds(max(0, Int64(now.timeIntervalSince(timestamp) * 1e9)))
                 }
                 let due = (message.timestamp ?? now).addingTimeInterval(delay.seconds)
-                let entry = PendingTransitions.Entry(message: message, pedido: pedido, due: due)
+                let entry = PendingTransitions.Entry(message: message, pedido: pedido, due: due, receivedAt: now)
                 let (consumer, metrics) = (self.consumer, self.metrics)
                 _ = pending.enqueue(entry, now: now, pause: { try? consumer.pause($0) }, measured: { sample, estimate in
                     metrics.resumeLatency.recordNanoseconds(sample.nanoseconds)
@@ -150,14 +165,18 @@ public final class ProcessingStage: Service, Sendable {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
                 let consumer = self.consumer
-                let work = pending.takeWork(now: Date()) { try? consumer.resume($0) }
+                let takenAt = Date()
+                let work = pending.takeWork(now: takenAt) { try? consumer.resume($0) }
                 metrics.queued.record(pending.totalDepth)
                 for batch in work.due.values {
                     let done = BatchCompletion()
                     let previous = lastBatch.updateValue(done, forKey: batch.partition)
-                    group.addTask { await self.advance(batch, after: previous, done: done) }
+                    for entry in batch.entries {
+                        metrics.dispatchWake.recordNanoseconds(max(0, Int64(takenAt.timeIntervalSince(entry.ready) * 1e9)))
+                    }
+                    group.addTask { await self.advance(batch, after: previous, done: done, takenAt: takenAt) }
                 }
-                if work.due.isEmpty { await wakeUp.wait(until: work.nextWake) }
+                if work.due.isEmpty { await wakeUp.wait(until: work.nextWake, on: dispatchExecutor.eventLoop) }
             }
         }
     }
@@ -166,10 +185,11 @@ public final class ProcessingStage: Service, Sendable {
     /// once the partition's previous batch is finished, stores the offset of the longest acknowledged
     /// prefix. After a failure (broker trouble) it first backs off, capped, so that the records left are
     /// retried without spinning.
-    private func advance(_ batch: PendingTransitions.Batch, after previous: BatchCompletion?, done: BatchCompletion) async {
+    private func advance(_ batch: PendingTransitions.Batch, after previous: BatchCompletion?, done: BatchCompletion,
+                         takenAt: Date) async {
         defer { done.finish() }
         let (partition, entries) = (batch.partition, batch.entries)
-        let completed = await publish(entries)
+        let completed = await publish(entries, takenAt: takenAt)
         if completed < entries.count {
             let failed = publishFailures.add(1, ordering: .relaxed).newValue
             try? await Task.sleep(for: .milliseconds(min(2000, 50 << min(failed, 6))))
@@ -214,8 +234,9 @@ public final class ProcessingStage: Service, Sendable {
     /// Publishes the next state of `entries` concurrently and returns how many of them, from the first
     /// on, were acknowledged. An entry that cannot be processed (undecodable, or whose next state would
     /// not conform to the schema) is done once its dead letter is acknowledged.
-    private func publish(_ entries: [PendingTransitions.Entry]) async -> Int {
+    private func publish(_ entries: [PendingTransitions.Entry], takenAt: Date) async -> Int {
         let firedAt = Date()
+        metrics.dispatchHandoff.recordNanoseconds(max(0, Int64(firedAt.timeIntervalSince(takenAt) * 1e9)))
         let results = await withTaskGroup(of: (Int, Bool).self) { group in
             for (index, entry) in entries.enumerated() {
                 let record: KafkaProducerRecord

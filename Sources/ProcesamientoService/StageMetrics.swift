@@ -15,6 +15,11 @@ struct StageMetrics: Sendable {
     /// Time from a record's timestamp (it entered the state) to its arrival in this worker's queue: what
     /// is left of N when a record arrives. A record that arrives later than N is late whatever the worker does.
     let fetchDelay: Timer
+    /// Time from the moment a record could fire (due, or arrived if later) to the dispatcher handing it
+    /// out: how late the dispatcher woke up.
+    let dispatchWake: Timer
+    /// Time from the dispatcher handing a record out to its publication (the new state's timestamp).
+    let dispatchHandoff: Timer
     /// Time from resuming a paused partition to its first record that was already in the broker.
     let resumeLatency: Timer
     /// The resume latency the pause decisions plan with now (upper estimate from recent measurements).
@@ -34,6 +39,10 @@ struct StageMetrics: Sendable {
         queued = Gauge(label: "pedidos_pending_transitions", dimensions: [("estado", estado.rawValue)])
         fetchDelay = Timer(label: "pedidos_fetch_delay_seconds", dimensions: [("estado", estado.rawValue)],
                            preferredDisplayUnit: .seconds)
+        dispatchWake = Timer(label: "pedidos_dispatch_wake_delay_seconds", dimensions: [("estado", estado.rawValue)],
+                             preferredDisplayUnit: .seconds)
+        dispatchHandoff = Timer(label: "pedidos_dispatch_handoff_seconds", dimensions: [("estado", estado.rawValue)],
+                                preferredDisplayUnit: .seconds)
         resumeLatency = Timer(label: "pedidos_resume_first_record_seconds", dimensions: [("estado", estado.rawValue)],
                               preferredDisplayUnit: .seconds)
         resumeLatencyEstimate = Gauge(label: "pedidos_resume_latency_estimate_seconds", dimensions: [("estado", estado.rawValue)])

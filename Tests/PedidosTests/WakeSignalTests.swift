@@ -1,9 +1,11 @@
 import Foundation
+import NIOCore
+import NIOPosix
 @testable import PedidosSupport
 import Testing
 
-/// The one wake signal of the package: procesamiento's dispatcher waits on it until a deadline, the mail
-/// lanes of notificaciones wait on it with a timeout.
+/// The one wake signal of the package: procesamiento's dispatcher waits on it until a deadline (kept by its
+/// event loop's timer), the mail lanes of notificaciones wait on it with a timeout.
 @Suite("WakeSignal")
 struct WakeSignalTests {
     @Test("a signal raised while nobody waits is remembered once")
@@ -62,5 +64,41 @@ struct WakeSignalTests {
         let clock = ContinuousClock()
         let next = await clock.measure { await signal.wait(timeout: .seconds(30)) }
         #expect(next < .seconds(5), "the signal raised after the cancelled wait is still delivered")
+    }
+
+    @Test("on an event loop: a waiter that prefers the loop ends its wait at the loop's timer or at a signal, and resumes on the loop",
+          .timeLimit(.minutes(2)))
+    func waitsOnAnEventLoop() async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = group.next()
+        let executor = EventLoopTaskExecutor(eventLoop: loop)
+        let signal = WakeSignal()
+
+        let byDeadline = await Task(executorPreference: executor) {
+            let started = ContinuousClock.now
+            await signal.wait(until: Date().addingTimeInterval(0.2), on: loop)
+            return (ContinuousClock.now - started, loop.inEventLoop)
+        }.value
+        #expect(byDeadline.0 >= .milliseconds(150) && byDeadline.0 < .seconds(10), "the loop's timer ended the wait")
+        #expect(byDeadline.1, "the waiter resumed on the loop's thread")
+
+        let waiter = Task(executorPreference: executor) {
+            await signal.wait(until: Date().addingTimeInterval(600), on: loop)
+            return loop.inEventLoop
+        }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while signal.waiterCount < 1 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(signal.waiterCount == 1)
+        signal.signal()
+        #expect(await waiter.value, "a signal wakes the waiter long before its deadline, on the loop")
+        #expect(signal.waiterCount == 0)
+
+        let pastDeadline = await Task(executorPreference: executor) {
+            let started = ContinuousClock.now
+            await signal.wait(until: Date().addingTimeInterval(-1), on: loop)
+            return ContinuousClock.now - started
+        }.value
+        #expect(pastDeadline < .seconds(5), "a deadline already past ends the wait at once")
+        try await group.shutdownGracefully()
     }
 }

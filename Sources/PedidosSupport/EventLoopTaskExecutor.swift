@@ -4,19 +4,22 @@ import NIOCore
 /// and talks to a channel of that loop never changes threads between its own code and the channel's
 /// I/O. Submitting to the loop from the loop is a queue push, and a future the loop completes resumes the
 /// task right there; from the cooperative pool each of those is a wake-up of another thread.
-final class EventLoopTaskExecutor: TaskExecutor {
-    let eventLoop: any EventLoop
+///
+/// Used by the pipelined SMTP client (a mail lane lives on its connection's loop) and by procesamiento's
+/// dispatchers (a transition fires on the thread its timer wakes, see ``WakeSignal/wait(until:on:)``).
+package final class EventLoopTaskExecutor: TaskExecutor {
+    package let eventLoop: any EventLoop
 
-    init(eventLoop: any EventLoop) {
+    package init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
     }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 
-    func asUnownedTaskExecutor() -> UnownedTaskExecutor {
+    package func asUnownedTaskExecutor() -> UnownedTaskExecutor {
         UnownedTaskExecutor(ordinary: self)
     }
 }
