@@ -18,7 +18,8 @@ struct StageMetrics: Sendable {
     /// Time from the moment a record could fire (due, or arrived if later) to the dispatcher handing it
     /// out: how late the dispatcher woke up.
     let dispatchWake: Timer
-    /// Time from the dispatcher handing a record out to its publication (the new state's timestamp).
+    /// Time from the dispatcher handing a batch out to the start of its publication (the new state's
+    /// timestamp), once per batch.
     let dispatchHandoff: Timer
     /// Time from resuming a paused partition to its first record that was already in the broker.
     let resumeLatency: Timer
