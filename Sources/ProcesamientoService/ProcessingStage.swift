@@ -135,7 +135,7 @@ public final class ProcessingStage: Service, Sendable {
                         "partition": "\(message.partition)", "offset": "\(message.offset)", "error": "\(error)"])
                 }
                 if let timestamp = message.timestamp {
-                    metrics.fetchDelay.recordNanoseconds(max(0, Int64(now.timeIntervalSince(timestamp) * 1e9)))
+                    metrics.fetchDelay.recordInterval(from: timestamp, to: now)
                 }
                 let due = (message.timestamp ?? now).addingTimeInterval(delay.seconds)
                 let entry = PendingTransitions.Entry(message: message, pedido: pedido, due: due, receivedAt: now)
@@ -172,7 +172,7 @@ public final class ProcessingStage: Service, Sendable {
                     let done = BatchCompletion()
                     let previous = lastBatch.updateValue(done, forKey: batch.partition)
                     for entry in batch.entries {
-                        metrics.dispatchWake.recordNanoseconds(max(0, Int64(takenAt.timeIntervalSince(entry.ready) * 1e9)))
+                        metrics.dispatchWake.recordInterval(from: entry.ready, to: takenAt)
                     }
                     group.addTask { await self.advance(batch, after: previous, done: done, takenAt: takenAt) }
                 }
@@ -236,7 +236,7 @@ public final class ProcessingStage: Service, Sendable {
     /// not conform to the schema) is done once its dead letter is acknowledged.
     private func publish(_ entries: [PendingTransitions.Entry], takenAt: Date) async -> Int {
         let firedAt = Date()
-        metrics.dispatchHandoff.recordNanoseconds(max(0, Int64(firedAt.timeIntervalSince(takenAt) * 1e9)))
+        metrics.dispatchHandoff.recordInterval(from: takenAt, to: firedAt)
         let results = await withTaskGroup(of: (Int, Bool).self) { group in
             for (index, entry) in entries.enumerated() {
                 let record: KafkaProducerRecord
@@ -270,7 +270,7 @@ public final class ProcessingStage: Service, Sendable {
         let completed = results.firstIndex(of: false) ?? entries.count
         for entry in entries[..<completed] where entry.pedido != nil {
             metrics.produced.increment()
-            metrics.lateness.recordNanoseconds(max(0, Int64(firedAt.timeIntervalSince(entry.due) * 1e9)))
+            metrics.lateness.recordInterval(from: entry.due, to: firedAt)
         }
         return completed
     }
@@ -280,5 +280,12 @@ public final class ProcessingStage: Service, Sendable {
             if let lag = try? await lag(maxAge: .zero) { metrics.report(lag: lag, paused: consumer.pausedPartitions) }
             try? await Task.sleep(for: .seconds(2))
         }
+    }
+}
+
+extension Metrics.Timer {
+    /// Records the time from `start` to `end`, or zero when `end` came first.
+    fileprivate func recordInterval(from start: Date, to end: Date) {
+        recordNanoseconds(max(0, Int64(end.timeIntervalSince(start) * 1e9)))
     }
 }
