@@ -158,6 +158,7 @@ pg_prepare_dir() {
 pg_up() {
   if [[ -n "$EXTERNAL_DB" ]]; then log "postgres: using external database"; return; fi
   local bin; bin="$(pg_bin)"
+  pg_wal_megabytes >/dev/null
   pg_prepare_dir
   if [[ ! -f "$PG_DIR/data/PG_VERSION" ]]; then
     log "postgres: initdb (throwaway cluster in $PG_DIR/data)"
@@ -167,7 +168,7 @@ pg_up() {
   if ! as_postgres "$bin/pg_ctl" -D "$PG_DIR/data" status >/dev/null 2>&1; then
     log "postgres: starting on 127.0.0.1:$EMBEDDED_PG_PORT"
     as_postgres "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 start \
-      -o "-c listen_addresses=127.0.0.1 -p $EMBEDDED_PG_PORT -k $PG_DIR -c max_connections=200 ${EMBEDDED_PG_OPTIONS:-}" >/dev/null \
+      -o "-c listen_addresses=127.0.0.1 -p $EMBEDDED_PG_PORT -k $PG_DIR -c max_connections=200 $(pg_wal_options) ${EMBEDDED_PG_OPTIONS:-}" >/dev/null \
       || { tail -n 20 "$PG_DIR/postgres.log" >&2; die "postgres did not start"; }
   fi
   wait_until "PostgreSQL" 30 "$bin/pg_isready" -q -h 127.0.0.1 -p "$EMBEDDED_PG_PORT"
@@ -178,6 +179,34 @@ pg_up() {
   if [[ "$("${psql[@]}" -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'pedidos'")" != 1 ]]; then
     "${psql[@]}" -d postgres -c "CREATE DATABASE pedidos OWNER pedidos"
   fi
+  pg_prepare_wal "${psql[@]}"
+}
+# WAL segments ready to recycle (docs/rendimiento.md §2). A new cluster has one 16 MB segment and creates
+# each next one by writing it full of zeros and fsyncing it, while every commit in flight waits: 70-150 ms
+# here, once per 16 MB of WAL (every ~16 s at 100 orders/s), until checkpoints leave old segments to
+# recycle. So a cluster keeps EMBEDDED_PG_WAL_MB (1024; 0: PostgreSQL's defaults) of segments for recycling
+# (min_wal_size), and a new one makes them once, at start: that much WAL of logical messages nobody reads
+# (~3 s) and a checkpoint. Turning the zero-filling off instead (wal_init_zero=off) made each later WAL write
+# allocate disk blocks and was worse at 500 orders/s.
+pg_wal_megabytes() {
+  local megabytes="${EMBEDDED_PG_WAL_MB:-1024}"
+  [[ "$megabytes" =~ ^[0-9]+$ ]] && { (( megabytes == 0 || megabytes >= 32 )); } \
+    || die "EMBEDDED_PG_WAL_MB must be 0 or a whole number of megabytes >= 32, not '$megabytes'"
+  echo "$megabytes"
+}
+pg_wal_options() {
+  local megabytes; megabytes="$(pg_wal_megabytes)"
+  (( megabytes > 0 )) && echo "-c min_wal_size=${megabytes}MB -c max_wal_size=$(( megabytes > 1024 ? megabytes : 1024 ))MB"
+  return 0
+}
+pg_prepare_wal() {
+  local megabytes ready; megabytes="$(pg_wal_megabytes)"
+  (( megabytes > 0 )) || return 0
+  ready="$(find "$PG_DIR/data/pg_wal" -maxdepth 1 -regextype posix-extended -regex '.*/[0-9A-F]{24}' | wc -l)"
+  (( ready * 16 >= megabytes )) && return 0
+  log "postgres: preparing $megabytes MB of WAL segments to recycle"
+  "$@" -d postgres -c "SELECT count(pg_logical_emit_message(false, 'pedidos-wal', repeat('0', 1048576))) FROM generate_series(1, $megabytes)" >/dev/null
+  "$@" -d postgres -c "CHECKPOINT"
 }
 pg_down() {
   [[ -n "$EXTERNAL_DB" ]] && return

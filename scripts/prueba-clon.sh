@@ -2,7 +2,8 @@
 # Script test: the embedded PostgreSQL works from a checkout that only root can enter (a `mktemp -d`,
 # mode 700, like /root). Copies scripts/ there, runs `infra.sh up postgres` on a free port, checks that
 # it answers and that nothing was loosened (the checkout stays 700, the data directory is postgres' and
-# 700), then `infra.sh down postgres` and removes everything it made. Skipped unless run as root (as
+# 700) and that the WAL segments to recycle were prepared (EMBEDDED_PG_WAL_MB, 64 MB here), then
+# `infra.sh down postgres` and removes everything it made. Skipped unless run as root (as
 # another user PostgreSQL runs as that user and reaches the checkout anyway).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -29,11 +30,15 @@ runuser -u postgres -- test -x "$clone" && fail "postgres can enter $clone: the 
 
 log "prueba-clon: infra.sh up postgres from $clone (port $port)"
 unset DATABASE_URL
-EMBEDDED_PG_PORT="$port" PEDIDOS_DEPS="$DEPS" bash "$clone/scripts/infra.sh" up postgres || fail "infra.sh up postgres failed"
+EMBEDDED_PG_WAL_MB=64 EMBEDDED_PG_PORT="$port" PEDIDOS_DEPS="$DEPS" bash "$clone/scripts/infra.sh" up postgres \
+  || fail "infra.sh up postgres failed"
 [[ -L "$clone/.run/postgres" ]] || fail ".run/postgres is not a link to the data outside the checkout"
 data="$(readlink -f "$clone/.run/postgres")"
-"$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)/psql" -qtA -h 127.0.0.1 -p "$port" -U pedidos -d pedidos -c 'SELECT 1' \
-  | grep -qx 1 || fail "PostgreSQL does not answer on $port"
+psql=("$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)/psql" -qtA -h 127.0.0.1 -p "$port" -U pedidos -d pedidos)
+"${psql[@]}" -c 'SELECT 1' | grep -qx 1 || fail "PostgreSQL does not answer on $port"
+[[ "$("${psql[@]}" -c 'SHOW min_wal_size')" == 64MB ]] || fail "min_wal_size is not the 64 MB asked for"
+segments="$(find "$data/data/pg_wal" -maxdepth 1 -regextype posix-extended -regex '.*/[0-9A-F]{24}' | wc -l)"
+(( segments >= 4 )) || fail "$segments WAL segments in $data/data/pg_wal, not the 4 (64 MB) prepared"
 [[ "$(stat -c '%a %U' "$data")" == "700 postgres" ]] || fail "$data is $(stat -c '%a %U' "$data"), not 700 postgres"
 [[ "$(stat -c %a "$tmp")" == 700 ]] || fail "the checkout's parent was loosened to $(stat -c %a "$tmp")"
 EMBEDDED_PG_PORT="$port" PEDIDOS_DEPS="$DEPS" bash "$clone/scripts/infra.sh" down postgres || fail "infra.sh down postgres failed"

@@ -23,6 +23,10 @@ bash scripts/bootstrap.sh
 # Tests run on the fast in-memory broker unless told otherwise; the one test that needs the durable
 # storage (BrokerRestartFaultTests) starts a broker of its own with it.
 export EMBEDDED_KAFKA_STORAGE="${EMBEDDED_KAFKA_STORAGE:-memoria}"
+# The test cluster keeps PostgreSQL's default WAL, without the 1 GB of segments scripts/infra.sh prepares
+# for recycling: tests measure no latency, and a clone's cluster stays on disk after the clone is gone.
+# (scripts/prueba-clon.sh runs scripts/up.sh, which prepares them.)
+export EMBEDDED_PG_WAL_MB="${EMBEDDED_PG_WAL_MB:-0}"
 
 # Remember which embedded components were already running, so that only ours are stopped at the end.
 started=()

@@ -20,6 +20,9 @@ public final class PostgresAcceptedOrderJournal: AcceptedOrderJournal {
     private let logger: Logger
     private let batcher: GroupCommitBatcher<Entry>
     private let failures = Counter(label: "solicitudes_journal_failures_total")
+    /// One order's wait for its row: the queue behind the writes in flight plus its own batch's write.
+    private let recordLatency = Metrics.Timer(label: "solicitudes_journal_record_duration_seconds",
+                                              preferredDisplayUnit: .seconds)
 
     /// - Parameters:
     ///   - topicPrefix: `PEDIDOS_TOPIC_PREFIX`, stored with each order (the reconciler re-drives its own).
@@ -44,8 +47,10 @@ public final class PostgresAcceptedOrderJournal: AcceptedOrderJournal {
     public var isHealthy: Bool { batcher.isHealthy }
 
     public func record(_ pedido: Pedido, acceptedAt: Date) async throws {
+        let started = ContinuousClock.now
         do {
             try await batcher.submit(Entry(pedido: pedido, acceptedAt: acceptedAt))
+            recordLatency.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         } catch {
             failures.increment()
             throw error
