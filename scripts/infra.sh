@@ -194,9 +194,12 @@ pg_wal_megabytes() {
     || die "EMBEDDED_PG_WAL_MB must be 0 or a whole number of megabytes >= 32, not '$megabytes'"
   echo "$megabytes"
 }
+# max_wal_size is twice that and more: PostgreSQL starts a checkpoint after max_wal_size / 1.9 of WAL, and one
+# in the middle of the preparation would recycle the first segments for the rest of it (fewer files made).
 pg_wal_options() {
-  local megabytes; megabytes="$(pg_wal_megabytes)"
-  (( megabytes > 0 )) && echo "-c min_wal_size=${megabytes}MB -c max_wal_size=$(( megabytes > 1024 ? megabytes : 1024 ))MB"
+  local megabytes most; megabytes="$(pg_wal_megabytes)"
+  most=$(( 2 * megabytes + 64 > 1024 ? 2 * megabytes + 64 : 1024 ))
+  (( megabytes > 0 )) && echo "-c min_wal_size=${megabytes}MB -c max_wal_size=${most}MB"
   return 0
 }
 pg_prepare_wal() {
@@ -204,6 +207,12 @@ pg_prepare_wal() {
   (( megabytes > 0 )) || return 0
   ready="$(find "$PG_DIR/data/pg_wal" -maxdepth 1 -regextype posix-extended -regex '.*/[0-9A-F]{24}' | wc -l)"
   (( ready * 16 >= megabytes )) && return 0
+  # A server started before with less (EMBEDDED_PG_WAL_MB=0, as scripts/test.sh does) would remove them again.
+  local kept; kept="$("$@" -d postgres -c "SELECT setting FROM pg_settings WHERE name = 'min_wal_size'")"
+  if (( kept < megabytes )); then
+    log "postgres: already running with min_wal_size=${kept}MB; restart it to keep $megabytes MB of WAL"
+    return 0
+  fi
   log "postgres: preparing $megabytes MB of WAL segments to recycle"
   "$@" -d postgres -c "SELECT count(pg_logical_emit_message(false, 'pedidos-wal', repeat('0', 1048576))) FROM generate_series(1, $megabytes)" >/dev/null
   "$@" -d postgres -c "CHECKPOINT"
