@@ -205,6 +205,7 @@ pg_wal_options() {
 pg_prepare_wal() {
   local megabytes ready; megabytes="$(pg_wal_megabytes)"
   (( megabytes > 0 )) || return 0
+  # Segments are 16 MB (initdb's default, which pg_up uses).
   ready="$(find "$PG_DIR/data/pg_wal" -maxdepth 1 -regextype posix-extended -regex '.*/[0-9A-F]{24}' | wc -l)"
   (( ready * 16 >= megabytes )) && return 0
   # A server started before with less (EMBEDDED_PG_WAL_MB=0, as scripts/test.sh does) would remove them again.

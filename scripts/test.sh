@@ -25,7 +25,7 @@ bash scripts/bootstrap.sh
 export EMBEDDED_KAFKA_STORAGE="${EMBEDDED_KAFKA_STORAGE:-memoria}"
 # The test cluster keeps PostgreSQL's default WAL, without the 1 GB of segments scripts/infra.sh prepares
 # for recycling: tests measure no latency, and a clone's cluster stays on disk after the clone is gone.
-# (scripts/prueba-clon.sh runs scripts/up.sh, which prepares them.)
+# (scripts/prueba-clon.sh checks the preparation, with 64 MB.)
 export EMBEDDED_PG_WAL_MB="${EMBEDDED_PG_WAL_MB:-0}"
 
 # Remember which embedded components were already running, so that only ours are stopped at the end.
