@@ -157,8 +157,7 @@ pg_prepare_dir() {
 }
 pg_up() {
   if [[ -n "$EXTERNAL_DB" ]]; then log "postgres: using external database"; return; fi
-  local bin; bin="$(pg_bin)"
-  pg_wal_megabytes >/dev/null
+  local bin wal_megabytes; bin="$(pg_bin)"; wal_megabytes="$(pg_wal_megabytes)"
   pg_prepare_dir
   if [[ ! -f "$PG_DIR/data/PG_VERSION" ]]; then
     log "postgres: initdb (throwaway cluster in $PG_DIR/data)"
@@ -168,7 +167,7 @@ pg_up() {
   if ! as_postgres "$bin/pg_ctl" -D "$PG_DIR/data" status >/dev/null 2>&1; then
     log "postgres: starting on 127.0.0.1:$EMBEDDED_PG_PORT"
     as_postgres "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/postgres.log" -w -t 60 start \
-      -o "-c listen_addresses=127.0.0.1 -p $EMBEDDED_PG_PORT -k $PG_DIR -c max_connections=200 $(pg_wal_options) ${EMBEDDED_PG_OPTIONS:-}" >/dev/null \
+      -o "-c listen_addresses=127.0.0.1 -p $EMBEDDED_PG_PORT -k $PG_DIR -c max_connections=200 $(pg_wal_options "$wal_megabytes") ${EMBEDDED_PG_OPTIONS:-}" >/dev/null \
       || { tail -n 20 "$PG_DIR/postgres.log" >&2; die "postgres did not start"; }
   fi
   wait_until "PostgreSQL" 30 "$bin/pg_isready" -q -h 127.0.0.1 -p "$EMBEDDED_PG_PORT"
@@ -179,7 +178,7 @@ pg_up() {
   if [[ "$("${psql[@]}" -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'pedidos'")" != 1 ]]; then
     "${psql[@]}" -d postgres -c "CREATE DATABASE pedidos OWNER pedidos"
   fi
-  pg_prepare_wal "${psql[@]}"
+  pg_prepare_wal "$wal_megabytes" "${psql[@]}"
 }
 # WAL segments ready to recycle (docs/rendimiento.md §2). A new cluster has one 16 MB segment and creates
 # each next one by writing it full of zeros and fsyncing it, while every commit in flight waits: 70-150 ms
@@ -194,20 +193,21 @@ pg_wal_megabytes() {
     || die "EMBEDDED_PG_WAL_MB must be 0 or a whole number of megabytes >= 32, not '$megabytes'"
   echo "$megabytes"
 }
-# max_wal_size is twice that and more: PostgreSQL starts a checkpoint after max_wal_size / 1.9 of WAL, and one
-# in the middle of the preparation would recycle the first segments for the rest of it (fewer files made).
+# pg_wal_options MEGABYTES: the server options that keep them. max_wal_size is twice that and more: PostgreSQL
+# starts a checkpoint after max_wal_size / 1.9 of WAL, and one in the middle of the preparation would recycle
+# the first segments for the rest of it (fewer files made).
 pg_wal_options() {
-  local megabytes most; megabytes="$(pg_wal_megabytes)"
+  local megabytes="$1" most
   most=$(( 2 * megabytes + 64 > 1024 ? 2 * megabytes + 64 : 1024 ))
   (( megabytes > 0 )) && echo "-c min_wal_size=${megabytes}MB -c max_wal_size=${most}MB"
   return 0
 }
+# pg_prepare_wal MEGABYTES PSQL...: makes them on a cluster that has fewer, through the psql command given.
 pg_prepare_wal() {
-  local megabytes ready; megabytes="$(pg_wal_megabytes)"
+  local megabytes="$1"; shift
   (( megabytes > 0 )) || return 0
   # Segments are 16 MB (initdb's default, which pg_up uses).
-  ready="$(find "$PG_DIR/data/pg_wal" -maxdepth 1 -regextype posix-extended -regex '.*/[0-9A-F]{24}' | wc -l)"
-  (( ready * 16 >= megabytes )) && return 0
+  (( $(pg_wal_segments "$PG_DIR/data") * 16 >= megabytes )) && return 0
   # A server started before with less (EMBEDDED_PG_WAL_MB=0, as scripts/test.sh does) would remove them again.
   local kept; kept="$("$@" -d postgres -c "SELECT setting FROM pg_settings WHERE name = 'min_wal_size'")"
   if (( kept < megabytes )); then

@@ -99,6 +99,9 @@ infra_pid() {
   esac
 }
 
+# pg_wal_segments DATA_DIR: how many WAL segment files a PostgreSQL data directory holds (ready or in use).
+pg_wal_segments() { find "$1/pg_wal" -maxdepth 1 -regextype posix-extended -regex '.*/[0-9A-F]{24}' | wc -l; }
+
 # port_open HOST PORT: true when a TCP connection succeeds.
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 

@@ -37,7 +37,7 @@ data="$(readlink -f "$clone/.run/postgres")"
 psql=("$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)/psql" -qtA -h 127.0.0.1 -p "$port" -U pedidos -d pedidos)
 "${psql[@]}" -c 'SELECT 1' | grep -qx 1 || fail "PostgreSQL does not answer on $port"
 [[ "$("${psql[@]}" -c 'SHOW min_wal_size')" == 64MB ]] || fail "min_wal_size is not the 64 MB asked for"
-segments="$(find "$data/data/pg_wal" -maxdepth 1 -regextype posix-extended -regex '.*/[0-9A-F]{24}' | wc -l)"
+segments="$(pg_wal_segments "$data/data")"
 (( segments >= 4 )) || fail "$segments WAL segments in $data/data/pg_wal, not the 4 (64 MB) prepared"
 [[ "$(stat -c '%a %U' "$data")" == "700 postgres" ]] || fail "$data is $(stat -c '%a %U' "$data"), not 700 postgres"
 [[ "$(stat -c %a "$tmp")" == 700 ]] || fail "the checkout's parent was loosened to $(stat -c %a "$tmp")"
