@@ -19,4 +19,25 @@ struct JSONParserTests {
         #expect(failure?.kind == .malformed)
         #expect(failure?.offset == offset)
     }
+
+    @Test("texts: raw UTF-8 runs and escapes in any order give the same text",
+          arguments: [
+            (#""""#, ""),
+            (#""María Peña Ibáñez""#, "María Peña Ibáñez"),
+            (#""\n""#, "\n"),
+            (#""\u0000""#, "\u{0}"),
+            (#""a\"b\u00f1c\ud83d\ude00d\\""#, "a\"bñc😀d\\"),
+            (#""ñ\/ñ""#, "ñ/ñ"),
+          ])
+    func texts(document: String, text: String) throws {
+        #expect(try JSONParser.parse(document) == .string(text))
+    }
+
+    @Test("invalid UTF-8 in a text is malformed, before and after an escape")
+    func invalidUTF8() {
+        for bytes: [UInt8] in [[0x22, 0xC3, 0x28, 0x22], [0x22, 0x5C, 0x6E, 0xFF, 0x22]] {
+            let failure = #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(bytes) }
+            #expect(failure?.kind == .malformed)
+        }
+    }
 }

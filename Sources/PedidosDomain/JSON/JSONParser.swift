@@ -150,28 +150,32 @@ public struct JSONParser {
 
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
+    /// Builds the text from runs of raw UTF-8 validated whole. A text without escapes (the usual case) is
+    /// one run and one allocation; appending a run's scalars one by one cost ~140 allocations per record
+    /// (heaptrack, procesamiento at 250 orders/s: 6.4 million of its 7.6 million allocations).
     private mutating func parseString() throws(Failure) -> String {
         index += 1
-        var scalars = String.UnicodeScalarView()
+        var text = ""
         var runStart = index
-        func flush(_ parser: JSONParser, to scalars: inout String.UnicodeScalarView) throws(Failure) {
-            guard runStart < parser.index else { return }
+        func run(_ parser: JSONParser) throws(Failure) -> String {
             guard let run = String(validating: parser.bytes[runStart..<parser.index], as: UTF8.self) else {
                 throw parser.failure("texto con UTF-8 no válido")
             }
-            scalars.append(contentsOf: run.unicodeScalars)
+            return run
         }
         while true {
             guard let byte = current else { throw failure("texto sin comillas de cierre") }
             switch byte {
             case UInt8(ascii: "\""):
-                try flush(self, to: &scalars)
+                let last = try run(self)
                 index += 1
-                return String(scalars)
+                guard !text.isEmpty else { return last }
+                text += last
+                return text
             case UInt8(ascii: "\\"):
-                try flush(self, to: &scalars)
+                text += try run(self)
                 index += 1
-                scalars.append(try parseEscape())
+                text.unicodeScalars.append(try parseEscape())
                 runStart = index
             case 0..<0x20:
                 throw failure("carácter de control sin escapar dentro de un texto")
