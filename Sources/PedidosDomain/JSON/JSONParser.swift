@@ -151,8 +151,8 @@ public struct JSONParser {
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
     /// Builds the text from runs of raw UTF-8 validated whole. A text without escapes (the usual case) is
-    /// one run and one allocation; appending a run's scalars one by one cost ~140 allocations per record
-    /// (heaptrack, procesamiento at 250 orders/s: 6.4 million of its 7.6 million allocations).
+    /// one run and one allocation; appending a run's scalars one by one cost ~20 allocations per record
+    /// (heaptrack, procesamiento at 250 orders/s: 0.9 million of its 7.6 million allocations).
     private mutating func parseString() throws(Failure) -> String {
         index += 1
         var text = ""
