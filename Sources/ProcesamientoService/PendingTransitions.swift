@@ -97,9 +97,15 @@ final class PendingTransitions: Sendable {
             return count
         }
 
-        mutating func popFirst(_ count: Int) {
+        /// ``PendingTransitions/finish(_:completed:)`` on this partition's queue.
+        mutating func finish(_ batch: Batch, completed count: Int) -> Finished {
+            guard epoch == batch.epoch, headPosition == batch.start else { return Finished(done: 0, seek: nil) }
             entries.removeFirst(count)
             headPosition += UInt64(count)
+            failing = count < batch.entries.count
+            taken = failing ? 0 : taken - count
+            guard isEmpty, let target = seekTo else { return Finished(done: count, seek: nil) }
+            return Finished(done: count, seek: Seek(partition: batch.partition, offset: target, epoch: epoch))
         }
 
         mutating func countArrival(at now: Date) {
@@ -253,24 +259,9 @@ final class PendingTransitions: Sendable {
     /// then finished with `done == 0`: their records may be published twice, never skipped). A batch
     /// whose partition was revoked meanwhile changes nothing.
     func finish(_ batch: Batch, completed count: Int) -> Finished {
-        state.withLock { state in
-            let partition = batch.partition
-            // Compared through the dictionary, not a copy: a copy alive during `popFirst` would share the
-            // entries' storage and make the removal copy them all.
-            guard state.queues[partition]?.epoch == batch.epoch, state.queues[partition]?.headPosition == batch.start
-            else { return Finished(done: 0, seek: nil) }
-            state.queues[partition]!.popFirst(count)
-            state.queues[partition]!.failing = count < batch.entries.count
-            if count < batch.entries.count {
-                state.queues[partition]!.taken = 0
-            } else {
-                state.queues[partition]!.taken -= count
-            }
-            guard let queue = state.queues[partition], queue.isEmpty, let target = queue.seekTo else {
-                return Finished(done: count, seek: nil)
-            }
-            return Finished(done: count, seek: Seek(partition: partition, offset: target, epoch: queue.epoch))
-        }
+        // Mutated in place, like `enqueue`: a copy alive while entries are removed would share their storage
+        // and make the removal copy them all.
+        state.withLock { $0.queues[batch.partition]?.finish(batch, completed: count) } ?? Finished(done: 0, seek: nil)
     }
 
     /// The consumer has seeked back as `seek` asked: the partition may be resumed. Returns false if the
