@@ -12,9 +12,11 @@ public enum KafkaProfile: String, Sendable, CaseIterable {
     ///   waiting for members, so the default 45 s makes every join slow (about 25 s); 6 s keeps joins
     ///   and failover quick. On a real cluster 45 s avoids needless rebalances on GC pauses.
     /// - `heartbeat.interval.ms`: about a third of the session timeout, as Kafka recommends.
-    /// - `fetch.wait.max.ms`: Tansu answers a fetch only after this wait even when data is ready, so it
-    ///   bounds end-to-end latency per hop; 100 ms on the embedded broker. A real broker answers as soon
-    ///   as data arrives, so this only matters when idle and the default 500 ms is fine.
+    /// - `fetch.wait.max.ms`: Tansu does not answer a fetch as soon as data arrives: a new record reaches the
+    ///   consumer within about half this wait (measured, docs/resultados/registrador-20261204), so it bounds
+    ///   the latency of each hop; 100 ms on the embedded broker (the services set their own, see
+    ///   `BrokerLoadSettings`). A real broker answers as soon as data arrives, so this only matters when idle
+    ///   and the default 500 ms is fine.
     /// - `max.poll.interval.ms` (embedded): 30 s, ample for consume loops that poll continuously. It is also
     ///   the rebalance timeout a join announces; Tansu 0.6.0 stores that value but does not act on it (an
     ///   earlier reading blamed it for a stage left without partitions after a broker restart: the cause

@@ -248,6 +248,21 @@ private struct StageFixture {
 
 @Suite("procesamiento against the broker", .timeLimit(.minutes(2)))
 struct ProcesamientoTests {
+    @Test("each stage publishes through a producer of its own, so no stage's transitions wait for another's acknowledgement")
+    func eachStageHasItsOwnProducer() async throws {
+        let fixture = try await StageFixture("proc-producers", partitions: 1)
+        let brokerLoad = BrokerLoadSettings(linger: .milliseconds(50), fetchWait: .milliseconds(200))
+        let stages = try makeProcessingStages(Estado.processingStages, delay: { _ in .seconds(1) }, topics: fixture.topics,
+                                              kafka: fixture.kafka, brokerLoad: brokerLoad, queueCapacityPerPartition: 100,
+                                              longWait: .seconds(30), logger: fixture.logger)
+        #expect(stages.map(\.estado) == Estado.processingStages)
+        #expect(Set(stages.map { ObjectIdentifier($0.producer) }).count == stages.count)
+        // Each one reaches the broker on its own.
+        for stage in stages { _ = try await stage.producer.checkConnection(timeout: .seconds(5)) }
+        for stage in stages { await stage.producer.close() }
+        await fixture.producer.close()
+    }
+
     @Test("a long wait pauses the partition until shortly before its records are due, the resume latency is measured, and nothing is early or lost")
     func pauseUntilDue() async throws {
         let delay = Duration.seconds(3)
