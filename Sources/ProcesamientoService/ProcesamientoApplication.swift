@@ -8,8 +8,10 @@ import PedidosSupport
 import ServiceLifecycle
 
 /// Builds the procesamiento process: one ``ProcessingStage`` per requested state (all three by default),
-/// each with its own producer (idempotent on a real cluster; ``makeProcessingStages(_:delay:topics:kafka:brokerLoad:queueCapacityPerPartition:longWait:logger:)``),
-/// the topic guard, and a small HTTP server for `/health`, `/ready`, `/metrics` and `/asignacion` (owned partitions, paused partitions and lag per stage, as JSON).
+/// each with its own producer (idempotent on a real cluster; see
+/// ``makeProcessingStages(_:delay:topics:kafka:brokerLoad:queueCapacityPerPartition:longWait:logger:)``),
+/// the topic guard, and a small HTTP server for `/health`, `/ready`, `/metrics` and `/asignacion` (owned
+/// partitions, paused partitions and lag per stage, as JSON).
 ///
 /// Environment: everything in ``ServiceEnvironment`` plus
 ///
