@@ -77,6 +77,29 @@ def sample(args):
             time.sleep(args.cada)
 
 
+def sampling_stalls(path, since=None, until=None, factor=3.0):
+    """Intervals between consecutive samples (wall clock) over `factor` times the usual one: the sampler, which
+    sleeps a fixed time, did not run, or the wall clock stepped. Seen once (rendimiento-20261204-productores): a
+    9.9-s interval in which every process accrued about one second of CPU, when the sandbox's VM was snapshotted
+    ("virtual machine fork" in dmesg) and its wall clock stepped forward. Kafka timestamps are wall clock, so every
+    transition in flight then looks seconds late: such a run measures the machine, not the system."""
+    times = []
+    with open(path) as samples:
+        next(samples)
+        for line in samples:
+            t = float(line.split(",", 1)[0])
+            if (since and t < since) or (until and t > until):
+                continue
+            if not times or t != times[-1]:
+                times.append(t)
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    if not gaps:
+        return []
+    usual = sorted(gaps)[len(gaps) // 2]
+    return [{"segundo": round(times[i] - times[0], 1), "duracion_s": round(gap, 1)}
+            for i, gap in enumerate(gaps) if gap > factor * usual]
+
+
 def summarize(args):
     per = {}
     with open(args.archivo) as samples:
@@ -89,6 +112,7 @@ def summarize(args):
             entry = per.setdefault(name, {"cpu": [], "rss": []})
             entry["cpu"].append(float(cpu))
             entry["rss"].append(float(rss))
+    stalls = sampling_stalls(args.archivo, args.desde, args.hasta)
     summary = {
         name: {
             "cpu_media_pct": round(sum(v["cpu"]) / len(v["cpu"]), 1),
@@ -98,6 +122,8 @@ def summarize(args):
         }
         for name, v in per.items() if v["cpu"]
     }
+    if stalls:
+        summary["muestreo_detenido"] = stalls
     json.dump(summary, sys.stdout, indent=1, sort_keys=True)
     print()
 

@@ -19,7 +19,9 @@
 #                reference again; RENDIMIENTO_CORREOS_ENVIADOS (0) more mails already sent stay in the table, as
 #                on a long-lived database
 #   volumen      RENDIMIENTO_PRECARGA records (1000000) written to the broker, then N=1s at 100 and 500 orders/s
-# Results: resultados/rendimiento-<time>/ (raw files) and its tabla.md (the table, also printed).
+# Results: resultados/rendimiento-<time>/ (raw files) and its tabla.md (the table, also printed). Each load run also
+# keeps the services' log lines it produced (registro-<service>.log, when there are any). A load run during which
+# the process sampler stopped (the VM was paused or its wall clock stepped) is kept as <run>-perturbada and run again.
 # RENDIMIENTO_FASES runs only some phases (e.g. "sostenido"), RENDIMIENTO_SESION adds them to an existing session.
 # RENDIMIENTO_ALMACENAMIENTO=s3 measures the broker with its durable storage (default: memoria).
 # RENDIMIENTO_KAFKA_PROPERTIES="name=value;…" gives every service's Kafka clients extra librdkafka properties (to A/B one;
@@ -139,11 +141,39 @@ metrics() {
     curl -fsS --max-time 5 "http://127.0.0.1:$port/metrics" >"$1/metricas-$2-$service.txt" 2>/dev/null || true
   done
 }
-# steady DIR NAME RATE SECONDS DELAY: one carga sostenido run with mails checked, plus its mail latency and processes.
+# log_marks / keep_logs DIR MARKS...: each service's log lines written since log_marks, into
+# DIR/registro-<service>.log (the next phase restarts the services and its logs would hide this run's).
+log_marks() {
+  local service
+  for service in solicitudes procesamiento notificaciones; do stat -c %s "$PEDIDOS_SERVICE_DIR/$service.log" 2>/dev/null || echo 0; done
+}
+keep_logs() {
+  local dir="$1" service mark; shift
+  for service in solicitudes procesamiento notificaciones; do
+    mark="$1"; shift
+    [[ -f "$PEDIDOS_SERVICE_DIR/$service.log" ]] || continue
+    (( $(stat -c %s "$PEDIDOS_SERVICE_DIR/$service.log") >= mark )) || mark=0
+    tail -c +"$(( mark + 1 ))" "$PEDIDOS_SERVICE_DIR/$service.log" >"$dir/registro-$service.log"
+    [[ -s "$dir/registro-$service.log" ]] || rm -f "$dir/registro-$service.log"
+  done
+}
+# steady DIR NAME RATE SECONDS DELAY: one carga sostenido run with mails checked, plus its mail latency and
+# processes. A run during which the sampler stopped (the VM paused or its wall clock stepped: procesos.py) is kept
+# as NAME-perturbada and run once more: Kafka timestamps are wall clock, so it would report the step as lateness.
 steady() {
+  steady_once "$@"
+  if grep -q muestreo_detenido "$1/$2/procesos.json" 2>/dev/null; then
+    log "  $2: the sampler stopped during the run (VM paused or clock stepped); kept as $2-perturbada, running it again"
+    rm -rf "${1:?}/$2-perturbada"
+    mv "$1/$2" "$1/$2-perturbada"
+    steady_once "$@"
+  fi
+}
+steady_once() {
   local dir="$1" name="$2" rate="$3" seconds="$4" delay="$5"
   mkdir -p "$dir/$name"
   local since; since="$(last_order)"
+  local marks; marks="$(log_marks)"
   metrics "$dir/$name" antes
   local statements=false
   statements_reset && statements=true
@@ -156,6 +186,8 @@ steady() {
   $statements && statements_dump "$dir/$name/sentencias.txt"
   mail_latency "$since" "$dir/$name/correo.json"
   "$python" scripts/procesos.py resumir "$dir/$name/procesos.csv" >"$dir/$name/procesos.json"
+  # shellcheck disable=SC2086  # one mark per service
+  keep_logs "$dir/$name" $marks
   log "  $name: $(tail -n1 "$dir/$name/carga.txt" | cut -c1-220)"
 }
 warm_up() { carga rafaga --dataset datasets/supermercado.csv --demora "$1" --cantidad 20 --resultados "$session/calentamiento" >/dev/null 2>&1 || true; }

@@ -49,6 +49,14 @@ def verdict(ok):
     return "—" if ok is None else ("sí" if ok else "**no**")
 
 
+def disturbance(path):
+    """A note when the process sampler of the run at `path` stopped (VM paused or wall clock stepped; see
+    scripts/procesos.py), else ""."""
+    stalls = (load(os.path.join(path, "procesos.json")) or {}).get("muestreo_detenido") or []
+    return "".join(f"; **el muestreo se detuvo {s['duracion_s']:.1f} s en el segundo {s['segundo']:.0f} (máquina pausada "
+                   f"o reloj ajustado): corrida perturbada**" for s in stalls)
+
+
 rows = []
 
 
@@ -68,7 +76,7 @@ def lateness_rows(prefix, label):
         row(f"retraso de transición, {label}N = {n}, {r} pedidos/s × {summary['parametros']['duracion_s']:.0f} s "
             f"(p50 / p99 / máx)",
             f"{late['p50']:.0f} / {late['p99']:.0f} / {late['max']:.0f} ms ({summary['finalizados']} finalizados, "
-            f"{summary['perdidos']} perdidos)",
+            f"{summary['perdidos']} perdidos){disturbance(os.path.join(prefix, name))}",
             "—", "≤ 2 / 25 / 100 ms", ok)
         mail = load(os.path.join(prefix, name, "correo.json"))
         if mail and mail.get("p99_ms") is not None:
@@ -136,7 +144,8 @@ for directory in sorted(glob.glob(os.path.join(session, "sostenido-r*")), key=la
     row(f"sostenido R = {sustained['parametros']['tasa']:.0f} pedidos/s × {sustained['parametros']['duracion_s']:.0f} s, N = 1 s",
         f"{sustained['aceptados_por_s']:.1f} aceptados/s, {sustained['finalizados']} finalizados, {sustained['perdidos']} perdidos; "
         f"retraso p99 {late['p99']:.0f} ms (máx {late['max']:.0f}); correo p99 {fmt(mail.get('p99_ms'))} ms; "
-        f"POST p50 {post['p50']:.0f} ms, p99 {post['p99']:.0f} ms; lag máx {lag.get('max', '—')}, final {lag.get('final', '—')}",
+        f"POST p50 {post['p50']:.0f} ms, p99 {post['p99']:.0f} ms; lag máx {lag.get('max', '—')}, final {lag.get('final', '—')}"
+        f"{disturbance(name)}",
         "—", "todo finalizado, retraso p99 ≤ 25 ms, correo p99 ≤ 2 s, lag plano", ok)
     processes = load(f"{name}/procesos.json") or {}
     for process in ("solicitudes", "procesamiento", "notificaciones", "tansu", "postgres", "smtp"):
