@@ -71,12 +71,13 @@ def lateness_rows(prefix, label):
         if not summary:
             continue
         late = summary["retraso_transicion_ms"]["todas"]
-        ok = late["p50"] <= 2 and late["p99"] <= 25 and late["max"] <= 100 and summary["perdidos"] == 0
+        disturbed = disturbance(os.path.join(prefix, name))
+        ok = None if disturbed else (late["p50"] <= 2 and late["p99"] <= 25 and late["max"] <= 100 and summary["perdidos"] == 0)
         n, r = re.match(r"n(\w+)-r(\d+)", name).groups()
         row(f"retraso de transición, {label}N = {n}, {r} pedidos/s × {summary['parametros']['duracion_s']:.0f} s "
             f"(p50 / p99 / máx)",
             f"{late['p50']:.0f} / {late['p99']:.0f} / {late['max']:.0f} ms ({summary['finalizados']} finalizados, "
-            f"{summary['perdidos']} perdidos){disturbance(os.path.join(prefix, name))}",
+            f"{summary['perdidos']} perdidos){disturbed}",
             "—", "≤ 2 / 25 / 100 ms", ok)
         mail = load(os.path.join(prefix, name, "correo.json"))
         if mail and mail.get("p99_ms") is not None:
@@ -130,7 +131,9 @@ for connections in (10, 64):
                  bare, health, "—", lambda ratios: None)
 
 # Sustained end to end, at every rate tried.
-for directory in sorted(glob.glob(os.path.join(session, "sostenido-r*")), key=lambda d: int(d.rsplit("-r", 1)[1])):
+# A run kept as sostenido-r<R>-perturbada (rendimiento.sh) sorts right after the run that replaced it.
+for directory in sorted(glob.glob(os.path.join(session, "sostenido-r*")),
+                        key=lambda d: (int(re.search(r"-r(\d+)", os.path.basename(d)).group(1)), d)):
     name = os.path.basename(directory)
     sustained = carga(name)
     if not sustained:
@@ -139,13 +142,14 @@ for directory in sorted(glob.glob(os.path.join(session, "sostenido-r*")), key=la
     mail = load(f"{name}/correo.json") or {}
     lag = sustained.get("lag_consumidor", {})
     post = sustained["latencia_post_ms"]
-    ok = (sustained["perdidos"] == 0 and late["p99"] <= 25 and (mail.get("p99_ms") or 1e9) <= 2000
-          and mail.get("no_enviados", 1) == 0)
+    disturbed = disturbance(name)
+    ok = None if disturbed else (sustained["perdidos"] == 0 and late["p99"] <= 25 and (mail.get("p99_ms") or 1e9) <= 2000
+                                 and mail.get("no_enviados", 1) == 0)
     row(f"sostenido R = {sustained['parametros']['tasa']:.0f} pedidos/s × {sustained['parametros']['duracion_s']:.0f} s, N = 1 s",
         f"{sustained['aceptados_por_s']:.1f} aceptados/s, {sustained['finalizados']} finalizados, {sustained['perdidos']} perdidos; "
         f"retraso p99 {late['p99']:.0f} ms (máx {late['max']:.0f}); correo p99 {fmt(mail.get('p99_ms'))} ms; "
         f"POST p50 {post['p50']:.0f} ms, p99 {post['p99']:.0f} ms; lag máx {lag.get('max', '—')}, final {lag.get('final', '—')}"
-        f"{disturbance(name)}",
+        f"{disturbed}",
         "—", "todo finalizado, retraso p99 ≤ 25 ms, correo p99 ≤ 2 s, lag plano", ok)
     processes = load(f"{name}/procesos.json") or {}
     for process in ("solicitudes", "procesamiento", "notificaciones", "tansu", "postgres", "smtp"):
