@@ -288,7 +288,7 @@ run_each() {
 
 cmd="${1:-}"; shift || true
 case "$cmd" in
-  up|start) run_each up "$@"; write_env ;;
+  up|start) share_cpu_per_thread; run_each up "$@"; write_env ;;
   down|stop) run_each down "$@" ;;
   kill) (( $# )) || die "kill needs a component"; run_each kill "$@" ;;
   env) write_env; cat "$ENV_FILE" ;;

@@ -27,6 +27,26 @@ export PATH="$DEPS/bin:$PATH"
 log() { printf '\033[1;34m[pedidos]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[pedidos] error:\033[0m %s\n' "$*" >&2; exit 1; }
 
+# share_cpu_per_thread: turns off the kernel's autogroup scheduling (kernel.sched_autogroup_enabled) before the
+# daemons start, unless PEDIDOS_AUTOGROUP=keep. With it on, every session is a scheduling group that gets an equal
+# share of the CPU as a whole: each daemon our scripts start with setsid, and each PostgreSQL backend (which calls
+# setsid itself). On a full machine a process whose group has used its share then waits with all its threads: at
+# 500 orders/s on 2 cores procesamiento's dispatcher woke up more than 10 ms late 1,252-2,279 times in a 60-s run,
+# and the lateness p99 was 16-34 ms; with the CPU shared between threads, 5-11 times and 4 ms
+# (docs/resultados/autogrupo-20261205). A process only takes its group when it starts, so this must run before
+# them. Needs root or passwordless sudo; otherwise it says how. Restore with sysctl -w kernel.sched_autogroup_enabled=1.
+share_cpu_per_thread() {
+  local knob="${PEDIDOS_AUTOGROUP_KNOB:-/proc/sys/kernel/sched_autogroup_enabled}"  # another file only in tests
+  [[ "${PEDIDOS_AUTOGROUP:-off}" == keep || ! -r "$knob" || "$(cat "$knob")" == 0 ]] && return 0
+  if { echo 0 >"$knob"; } 2>/dev/null \
+     || { [[ "$knob" == /proc/sys/kernel/sched_autogroup_enabled ]] && sudo -n sysctl -q -w kernel.sched_autogroup_enabled=0 >/dev/null 2>&1; }; then
+    log "kernel.sched_autogroup_enabled 1 -> 0: CPU shared between threads, not sessions (PEDIDOS_AUTOGROUP=keep leaves it)"
+  else
+    log "warning: kernel.sched_autogroup_enabled=1 makes transitions late on a full machine; run" \
+        "'sudo sysctl -w kernel.sched_autogroup_enabled=0' (docs/operacion.md), or PEDIDOS_AUTOGROUP=keep to silence this"
+  fi
+}
+
 # wait_until DESCRIPTION TIMEOUT_SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds.
 wait_until() {
   local what="$1" timeout="$2"; shift 2

@@ -90,7 +90,7 @@ statements_dump() {
     || echo "pg_stat_statements: the dump failed" >"$1"  # a diagnostic never ends the benchmark
 }
 python="$DEPS/venv/bin/python"
-{ echo "# $(date -Is) $(uname -r), $(nproc) cores, phases: $fases, broker storage: $EMBEDDED_KAFKA_STORAGE"; uptime; git -C "$PEDIDOS_ROOT" log -1 --format='commit %h %s'; } >>"$session/maquina.txt"
+{ echo "# $(date -Is) $(uname -r), $(nproc) cores, phases: $fases, broker storage: $EMBEDDED_KAFKA_STORAGE, kernel.sched_autogroup_enabled: $(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null || echo -)"; uptime; git -C "$PEDIDOS_ROOT" log -1 --format='commit %h %s'; } >>"$session/maquina.txt"
 
 # pid_of NAME: an infrastructure process, or a service from its PID file.
 pid_of() { infra_pid "$1" 2>/dev/null || cat "$PEDIDOS_SERVICE_DIR/$1.pid"; }

@@ -61,6 +61,7 @@ case "$cmd" in
       swift build -c "$BUILD" --product procesamiento >/dev/null
       swift build -c "$BUILD" --product notificaciones >/dev/null
     fi
+    share_cpu_per_thread
     for s in $(services "$@"); do start_one "$s"; done
     for s in $(services "$@"); do wait_ready "$s"; done
     ;;

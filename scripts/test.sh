@@ -7,7 +7,8 @@
 #
 # Tests run in phases, each one test at a time (on 2 cores, parallel suites starved each other's
 # timing checks): first everything except the fault-injection suites (`…FaultTests`), then the report's
-# figures against their results files (`scripts/test_cifras.py`), the benchmark sampler (`scripts/test_procesos.py`), the HTTP
+# figures against their results files (`scripts/test_cifras.py`), the benchmark sampler (`scripts/test_procesos.py`), the
+# scheduler setting the scripts make before starting daemons (`scripts/test_autogrupo.py`), the HTTP
 # contract (`scripts/contrato.sh`: schemathesis against both services with openapi/*.json), then the
 # fault suites, which kill and restart shared services, then `scripts/carga.sh --corto` (a few hundred
 # orders from a real dataset through the whole system; fails if one is lost, duplicated or not mailed),
@@ -83,6 +84,7 @@ else
   bash scripts/prueba-clon.sh || status=$?
   python3 scripts/test_cifras.py || status=$?   # every figure marked in docs/*.md is in its results file
   python3 scripts/test_procesos.py || status=$?  # the benchmark flags a run during which the machine stopped
+  python3 scripts/test_autogrupo.py || status=$?  # the scripts turn the kernel's autogroup scheduling off first
   PEDIDOS_BUILD=debug PEDIDOS_SKIP_BUILD=1 bash scripts/contrato.sh || status=$?
   # One test process per group: the whole-system suites leave their services running until their process
   # exits (TestProcessSweeper), and when a fault suite kills the broker every one of them reconnects at
