@@ -6,7 +6,14 @@ import Foundation
 package enum PostgresArrayLiteral {
     /// `{1,2,3}`.
     package static func integers<T: BinaryInteger>(_ values: [T]) -> PostgresValue {
-        .string("{" + values.map { String($0) }.joined(separator: ",") + "}")
+        var literal = "{"
+        literal.reserveCapacity(2 + values.count * 8)
+        for (index, value) in values.enumerated() {
+            if index > 0 { literal += "," }
+            literal += String(value)
+        }
+        literal += "}"
+        return .string(literal)
     }
 
     /// `{"a","b \"c\""}`: every element quoted, `\` and `"` escaped (NUL is not allowed in PostgreSQL text).
@@ -16,9 +23,13 @@ package enum PostgresArrayLiteral {
         for (index, value) in values.enumerated() {
             if index > 0 { literal += "," }
             literal += "\""
-            for character in value.unicodeScalars {
-                if character == "\\" || character == "\"" { literal.unicodeScalars.append("\\") }
-                literal.unicodeScalars.append(character)
+            if value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") }) {
+                for character in value.unicodeScalars {
+                    if character == "\\" || character == "\"" { literal.unicodeScalars.append("\\") }
+                    literal.unicodeScalars.append(character)
+                }
+            } else {
+                literal += value  // nothing to escape: states, timestamps, most names
             }
             literal += "\""
         }

@@ -45,7 +45,8 @@ public struct EmailMessage: Sendable, Hashable {
     }
 
     private static func strippingAngleBrackets(_ id: String) -> String {
-        guard id.count >= 2, id.hasPrefix("<"), id.hasSuffix(">") else { return id }
-        return String(id.dropFirst().dropLast())
+        // Bytes, not characters: this runs for every mail the outbox sends.
+        guard id.utf8.count >= 2, id.utf8.first == UInt8(ascii: "<"), id.utf8.last == UInt8(ascii: ">") else { return id }
+        return String(decoding: id.utf8.dropFirst().dropLast(), as: UTF8.self)  // ASCII brackets: the rest stays valid UTF-8
     }
 }

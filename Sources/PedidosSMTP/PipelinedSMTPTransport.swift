@@ -23,10 +23,10 @@ final class PipelinedSMTPTransport: SMTPTransport {
         let handler: NIOLoopBound<SMTPReplyHandler>
         let pipelining: Bool
 
-        /// Writes `text` (if any) and waits for the next `count` replies, in one hop to the event loop.
+        /// Writes `text` (if any) and waits for the next `count` replies.
         func send(_ text: String?, expecting count: Int, deadline: NIODeadline) async throws -> [SMTPReply] {
             let handler = self.handler
-            return try await channel.eventLoop.flatSubmit {
+            return try await onLoop {
                 handler.value.send(text.map { ByteBuffer(string: $0) }, expecting: count, deadline: deadline)
             }.get()
         }
@@ -36,13 +36,19 @@ final class PipelinedSMTPTransport: SMTPTransport {
         func sendContent(_ content: ByteBuffer, announcing next: SMTPEnvelope?,
                          deadline: NIODeadline) async throws -> (SMTPReply, AnnouncedEnvelope?) {
             let handler = self.handler, channel = self.channel
-            return try await channel.eventLoop.flatSubmit {
+            return try await onLoop {
                 var bytes = content
                 for command in next?.commands ?? [] { bytes.writeString(command) }
                 let replies = handler.value.send(bytes, expecting: next == nil ? [1] : [1, 3], deadline: deadline)
                 let announced = next.map { AnnouncedEnvelope(envelope: $0, channel: channel, replies: replies[1]) }
                 return replies[0].map { ($0[0], announced) }
             }.get()
+        }
+
+        /// Runs `body` on the connection's event loop: right here when the caller already runs there (a lane
+        /// on the client's ``preferredTaskExecutor``), else in one hop.
+        private func onLoop<T: Sendable>(_ body: @escaping @Sendable () -> EventLoopFuture<T>) -> EventLoopFuture<T> {
+            channel.eventLoop.inEventLoop ? body() : channel.eventLoop.flatSubmit(body)
         }
 
         func fail(_ error: SMTPError) {
@@ -274,8 +280,13 @@ final class PipelinedSMTPTransport: SMTPTransport {
     static func content(_ bytes: [UInt8]) -> ByteBuffer {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(bytes.count + 8)
-        let needsStuffing = bytes.first == UInt8(ascii: ".") || zip(bytes, bytes.dropFirst()).contains {
-            $0 == UInt8(ascii: "\n") && $1 == UInt8(ascii: ".")
+        let needsStuffing = bytes.withUnsafeBufferPointer { bytes in
+            guard let first = bytes.first else { return false }
+            if first == UInt8(ascii: ".") { return true }
+            for index in 1..<bytes.count where bytes[index] == UInt8(ascii: ".") && bytes[index - 1] == UInt8(ascii: "\n") {
+                return true
+            }
+            return false
         }
         guard needsStuffing else {
             buffer.writeBytes(bytes)

@@ -7,21 +7,44 @@ import Foundation
 /// uses): it runs for every mail, and a `Calendar` with its time zone cost more than the rest of the
 /// message's rendering.
 enum RFC5322Date {
-    private static let dayNames = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-    private static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    private static let dayNames = Array("SunMonTueWedThuFriSat".utf8)
+    private static let monthNames = Array("JanFebMarAprMayJunJulAugSepOctNovDec".utf8)
 
     static func string(from date: Date) -> String {
+        var bytes: [UInt8] = []
+        append(date, to: &bytes)
+        return String(decoding: bytes.dropLast(2), as: UTF8.self)
+    }
+
+    /// Appends the value and a CRLF to `bytes` (the renderer's `Date:` header, written for every mail).
+    static func append(_ date: Date, to bytes: inout [UInt8]) {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))
         let (days, secondOfDay) = seconds.floorDivided(by: 86_400)
         let (year, month, day) = civil(fromDaysSince1970: days)
         let weekday = (days + 4).floorDivided(by: 7).remainder  // 1970-01-01 was a Thursday (4)
-        let yearText = String(year)
-        let paddedYear = String(repeating: "0", count: max(0, 4 - yearText.count)) + yearText
-        return "\(dayNames[weekday]), \(two(day)) \(monthNames[month - 1]) \(paddedYear) "
-            + "\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) +0000"
+        bytes.append(contentsOf: dayNames[(weekday * 3)..<(weekday * 3 + 3)])
+        bytes.append(contentsOf: ", ".utf8)
+        appendTwoDigits(day, to: &bytes)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: monthNames[((month - 1) * 3)..<(month * 3)])
+        bytes.append(UInt8(ascii: " "))
+        let yearText = String(year).utf8
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(0, 4 - yearText.count)))
+        bytes.append(contentsOf: yearText)
+        bytes.append(UInt8(ascii: " "))
+        appendTwoDigits(secondOfDay / 3600, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendTwoDigits(secondOfDay / 60 % 60, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendTwoDigits(secondOfDay % 60, to: &bytes)
+        bytes.append(contentsOf: " +0000\r\n".utf8)
     }
 
-    private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+    /// Two digits of a value in 0...99.
+    private static func appendTwoDigits(_ value: Int, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "0") + UInt8(value / 10))
+        bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
+    }
 
     /// Year, month (1–12) and day (1–31) of a day counted from 1970-01-01 (H. Hinnant's `civil_from_days`).
     private static func civil(fromDaysSince1970 days: Int) -> (year: Int, month: Int, day: Int) {

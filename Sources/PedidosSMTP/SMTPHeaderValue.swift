@@ -2,12 +2,17 @@
 enum SMTPHeaderValue {
     /// Scalars that end a line somewhere: CR, LF and NUL (SMTP and RFC 5322), plus the Unicode line
     /// terminators (NEL, LS, PS, VT, FF) that some mail software also splits on.
-    static let lineBreaks: Set<Unicode.Scalar> = ["\r", "\n", "\0", "\u{0B}", "\u{0C}", "\u{85}", "\u{2028}", "\u{2029}"]
+    static func isLineBreakOrNUL(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00, 0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0x2028, 0x2029: true
+        default: false
+        }
+    }
 
     /// Whether `value` contains a line break or NUL, i.e. could smuggle extra headers or commands.
     static func containsLineBreakOrNUL(_ value: String) -> Bool {
         // Every such scalar is below U+0020 or one of three outside ASCII: scan the bytes, and the scalars only if needed.
-        value.utf8.contains { $0 < 0x20 || $0 >= 0x80 } && value.unicodeScalars.contains { lineBreaks.contains($0) }
+        value.utf8.contains { $0 < 0x20 || $0 >= 0x80 } && value.unicodeScalars.contains(where: isLineBreakOrNUL)
     }
 
     /// Trims spaces and tabs only: CR and LF must survive so that validation can reject them.

@@ -17,21 +17,20 @@ struct SMTPRenderedMessage: Sendable, Equatable {
 enum SMTPMessageRenderer {
     static func render(_ message: EmailMessage) throws(SMTPError) -> SMTPRenderedMessage {
         try validate(message)
-        var headers: [String] = []
-        headers.append("Date: \(RFC5322Date.string(from: message.date))")
-        headers.append(mailboxHeader("From", message.from))
-        headers.append(mailboxHeader("To", message.to))
-        headers.append(subjectHeader(message.subject))
-        headers.append("Message-ID: <\(message.messageID)>")
-        headers.append("MIME-Version: 1.0")
-        headers.append("Content-Type: text/plain; charset=utf-8")
-        headers.append("Content-Transfer-Encoding: base64")
-        headers.append("Auto-Submitted: auto-generated")
-
-        let body = MIMEEncoding.base64Lines(MIMEEncoding.canonicalLineBreaks(message.body))
-        var bytes = Array((headers.joined(separator: "\r\n") + "\r\n\r\n").utf8)
-        bytes.reserveCapacity(bytes.count + body.count + 2)
-        bytes.append(contentsOf: body)
+        // Written straight into the message's bytes: this runs for every mail, and building the headers as
+        // strings first cost more than the rest of a send in notificaciones (docs/rendimiento.md §3).
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(512 + message.subject.utf8.count * 2 + message.body.utf8.count * 3 / 2)
+        bytes.append(contentsOf: "Date: ".utf8)
+        RFC5322Date.append(message.date, to: &bytes)
+        appendMailboxHeader("From", message.from, to: &bytes)
+        appendMailboxHeader("To", message.to, to: &bytes)
+        appendSubjectHeader(message.subject, to: &bytes)
+        bytes.append(contentsOf: "Message-ID: <".utf8)
+        bytes.append(contentsOf: message.messageID.utf8)
+        bytes.append(contentsOf: ">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n".utf8)
+        bytes.append(contentsOf: "Content-Transfer-Encoding: base64\r\nAuto-Submitted: auto-generated\r\n\r\n".utf8)
+        MIMEEncoding.appendBase64Lines(of: MIMEEncoding.canonicalLineBreaks(message.body), to: &bytes)
         bytes.append(contentsOf: [0x0D, 0x0A])
         return SMTPRenderedMessage(
             envelopeFrom: "<\(message.from.address)>",
@@ -44,23 +43,66 @@ enum SMTPMessageRenderer {
     /// Checks every header value; the first problem wins, header injection before anything else.
     static func validate(_ message: EmailMessage) throws(SMTPError) {
         // Injection first across all fields, so a CR/LF is always reported as such.
-        let values: [(SMTPError.HeaderField, String?)] = [
-            (.from, message.from.address), (.fromDisplayName, message.from.displayName),
-            (.to, message.to.address), (.toDisplayName, message.to.displayName),
-            (.subject, message.subject), (.messageID, message.messageID),
-        ]
-        for case let (field, value?) in values where SMTPHeaderValue.containsLineBreakOrNUL(value) {
-            throw .headerInjection(field: field)
+        if SMTPHeaderValue.containsLineBreakOrNUL(message.from.address) { throw .headerInjection(field: .from) }
+        if let name = message.from.displayName, SMTPHeaderValue.containsLineBreakOrNUL(name) {
+            throw .headerInjection(field: .fromDisplayName)
         }
+        if SMTPHeaderValue.containsLineBreakOrNUL(message.to.address) { throw .headerInjection(field: .to) }
+        if let name = message.to.displayName, SMTPHeaderValue.containsLineBreakOrNUL(name) {
+            throw .headerInjection(field: .toDisplayName)
+        }
+        if SMTPHeaderValue.containsLineBreakOrNUL(message.subject) { throw .headerInjection(field: .subject) }
+        if SMTPHeaderValue.containsLineBreakOrNUL(message.messageID) { throw .headerInjection(field: .messageID) }
         try message.from.validate(as: .from, displayNameField: .fromDisplayName)
         try message.to.validate(as: .to, displayNameField: .toDisplayName)
         try validateMessageID(message.messageID)
     }
 
+    /// Appends ``mailboxHeader(_:_:)`` and its CRLF, without building strings in the usual cases: a bare
+    /// address, or a display name of atoms (without `=`, so never `=?`) that fits on the line.
+    private static func appendMailboxHeader(_ name: StaticString, _ mailbox: EmailAddress, to bytes: inout [UInt8]) {
+        let header = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        if let displayName = mailbox.displayName {
+            // `Name: phrase <address>`
+            let length = header.count + 2 + displayName.utf8.count + 1 + mailbox.address.utf8.count + 2
+            guard length <= MIMEEncoding.maxLineLength, !displayName.utf8.contains(UInt8(ascii: "=")), isAtomPhrase(displayName) else {
+                bytes.append(contentsOf: mailboxHeader(name.description, mailbox).utf8)
+                bytes.append(contentsOf: [0x0D, 0x0A])
+                return
+            }
+            bytes.append(contentsOf: header)
+            bytes.append(contentsOf: ": ".utf8)
+            bytes.append(contentsOf: displayName.utf8)
+            bytes.append(contentsOf: " <".utf8)
+        } else {
+            bytes.append(contentsOf: header)
+            bytes.append(contentsOf: ": <".utf8)
+        }
+        bytes.append(contentsOf: mailbox.address.utf8)
+        bytes.append(contentsOf: ">\r\n".utf8)
+    }
+
+    /// Appends ``subjectHeader(_:)`` and its CRLF; a subject that needs encoding goes straight into `bytes`.
+    private static func appendSubjectHeader(_ subject: String, to bytes: inout [UInt8]) {
+        let prefix = "Subject: "
+        bytes.append(contentsOf: prefix.utf8)
+        if isPlainSubject(subject) {
+            bytes.append(contentsOf: subject.utf8)
+        } else {
+            MIMEEncoding.appendEncodedWords(subject, firstLinePrefixLength: prefix.utf8.count, to: &bytes)
+        }
+        bytes.append(contentsOf: [0x0D, 0x0A])
+    }
+
     private static func validateMessageID(_ id: String) throws(SMTPError) {
-        let parts = id.split(separator: "@", omittingEmptySubsequences: false)
-        let printable = id.unicodeScalars.allSatisfy { $0.value > 0x20 && $0.value < 0x7F && $0 != "<" && $0 != ">" }
-        guard printable, parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, id.utf8.count <= 250 else {
+        // `left@right`: one `@` with something on each side, printable ASCII without spaces or angle brackets.
+        var ats = 0, atOffset = -1, count = 0, printable = true
+        for byte in id.utf8 {
+            if byte == UInt8(ascii: "@") { ats += 1; atOffset = count }
+            if byte <= 0x20 || byte >= 0x7F || byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") { printable = false }
+            count += 1
+        }
+        guard printable, ats == 1, atOffset > 0, atOffset < count - 1, count <= 250 else {
             throw .invalidHeader(
                 field: .messageID,
                 reason: "expected left@right in printable ASCII without spaces or angle brackets, got \(EmailAddress.quoted(id))"
@@ -71,10 +113,15 @@ enum SMTPMessageRenderer {
     /// `Subject: text` as is when it is short printable ASCII, otherwise folded RFC 2047 words.
     static func subjectHeader(_ subject: String) -> String {
         let prefix = "Subject: "
-        let plain = MIMEEncoding.isPrintableASCII(subject) && !subject.contains("=?") && !subject.contains("\t")
-            && SMTPHeaderValue.trimmingSpacesAndTabs(subject) == subject && prefix.count + subject.count <= MIMEEncoding.maxLineLength
-        if plain { return prefix + subject }
+        if isPlainSubject(subject) { return prefix + subject }
         return prefix + MIMEEncoding.encodedWords(subject, firstLinePrefixLength: prefix.count).joined(separator: "\r\n ")
+    }
+
+    /// Whether a subject goes as is after `Subject: `: short printable ASCII without tabs, `=?` or blanks at
+    /// its ends.
+    private static func isPlainSubject(_ subject: String) -> Bool {
+        MIMEEncoding.isPrintableASCII(subject) && !subject.contains("=?") && !subject.contains("\t")
+            && SMTPHeaderValue.trimmingSpacesAndTabs(subject) == subject && "Subject: ".count + subject.count <= MIMEEncoding.maxLineLength
     }
 
     /// `From: Name <address>`. A printable-ASCII name goes as atoms or a quoted string; otherwise the

@@ -256,6 +256,12 @@ struct PostgresTests {
         #expect(PostgresTimestamp.parse("infinity") == .distantFuture)
         #expect(PostgresTimestamp.parse("2024-13-01 00:00:00+00") == nil)
         #expect(PostgresTimestamp.parse("yesterday") == nil)
+        // Formatting and parsing are written apart: each undoes the other, to the millisecond, across centuries.
+        for milliseconds in stride(from: Int64(-70_000_000_000_000), to: 260_000_000_000_000, by: 977_777_777_777) {
+            let date = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+            let parsed = try #require(PostgresTimestamp.parse(PostgresTimestamp.format(date)), "\(PostgresTimestamp.format(date))")
+            #expect(Int64((parsed.timeIntervalSince1970 * 1000).rounded()) == milliseconds, "\(PostgresTimestamp.format(date))")
+        }
     }
 
     // MARK: Values
