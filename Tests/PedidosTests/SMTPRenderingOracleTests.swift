@@ -9,7 +9,7 @@ struct SMTPRenderingOracleTests {
     /// The message as the renderer produced it when it joined header strings (kept here as the oracle).
     private func referenceBytes(_ message: EmailMessage) -> [UInt8] {
         let headers = [
-            "Date: \(referenceDate(message.date))",
+            "Date: \(RFC5322Reference.string(from: message.date))",
             SMTPMessageRenderer.mailboxHeader("From", message.from),
             SMTPMessageRenderer.mailboxHeader("To", message.to),
             referenceSubjectHeader(message.subject),
@@ -26,14 +26,6 @@ struct SMTPRenderingOracleTests {
             String(base64.dropFirst(start).prefix(76))
         }
         return Array((headers.joined(separator: "\r\n") + "\r\n\r\n" + lines.joined(separator: "\r\n") + "\r\n").utf8)
-    }
-
-    private func referenceDate(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        return formatter.string(from: date)
     }
 
     private func referenceSubjectHeader(_ subject: String) -> String {

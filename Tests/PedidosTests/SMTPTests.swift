@@ -38,13 +38,7 @@ struct SMTPTests {
     }
 
     /// The reference `Date` rendering, computed independently of the code under test.
-    private func rfc5322(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        return formatter.string(from: date)
-    }
+    private func rfc5322(_ date: Date) -> String { RFC5322Reference.string(from: date) }
 
     private func elapsed<T>(_ body: () async throws -> T) async rethrows -> (T, Duration) {
         let start = ContinuousClock.now
