@@ -1,4 +1,5 @@
 import Foundation
+import PedidosSupport
 
 /// Formats dates as RFC 5322 `date-time` values, e.g. `Thu, 27 Nov 2025 04:59:07 +0000`, always in
 /// UTC with English day and month names, independent of the process locale.
@@ -20,7 +21,8 @@ enum RFC5322Date {
     static func append(_ date: Date, to bytes: inout [UInt8]) {
         let seconds = Int(date.timeIntervalSince1970.rounded(.down))
         let (days, secondOfDay) = seconds.floorDivided(by: 86_400)
-        let (year, month, day) = civil(fromDaysSince1970: days)
+        let civil = ISO8601Timestamp.civil(fromDays: Int64(days))
+        let (year, month, day) = (Int(civil.year), Int(civil.month), Int(civil.day))
         let weekday = (days + 4).floorDivided(by: 7).remainder  // 1970-01-01 was a Thursday (4)
         bytes.append(contentsOf: dayNames[(weekday * 3)..<(weekday * 3 + 3)])
         bytes.append(contentsOf: ", ".utf8)
@@ -44,19 +46,6 @@ enum RFC5322Date {
     private static func appendTwoDigits(_ value: Int, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "0") + UInt8(value / 10))
         bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
-    }
-
-    /// Year, month (1–12) and day (1–31) of a day counted from 1970-01-01 (H. Hinnant's `civil_from_days`).
-    private static func civil(fromDaysSince1970 days: Int) -> (year: Int, month: Int, day: Int) {
-        let shifted = days + 719_468  // days since 0000-03-01
-        let era = shifted.floorDivided(by: 146_097).quotient
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153  // 0 = March
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
 

@@ -186,6 +186,39 @@ struct MailOutboxTests {
         await pool.close()
     }
 
+    @Test("a few due mails are spread over the lanes; in a backlog every take is a whole batch")
+    func takeSizes() {
+        // A trickle: a share per lane, at least one, at most a batch.
+        #expect(OutboxClaimer.takeSize(available: 1, lanes: 8, batchSize: 16, backlog: false) == 1)
+        #expect(OutboxClaimer.takeSize(available: 5, lanes: 8, batchSize: 16, backlog: false) == 1)
+        #expect(OutboxClaimer.takeSize(available: 40, lanes: 8, batchSize: 16, backlog: false) == 5)
+        #expect(OutboxClaimer.takeSize(available: 300, lanes: 8, batchSize: 16, backlog: false) == 16)
+        // A backlog: whole batches, however far the current claim has been taken.
+        for available in [128, 112, 67, 16] {
+            #expect(OutboxClaimer.takeSize(available: available, lanes: 8, batchSize: 16, backlog: true) == 16)
+        }
+        #expect(OutboxClaimer.takeSize(available: 5, lanes: 8, batchSize: 16, backlog: true) == 5)
+    }
+
+    @Test("through a backlog of full claims every take is a whole batch, not a share that shrinks as the claim empties")
+    func backlogTakesWholeBatches() async throws {
+        let pool = try await Support.isolatedPool()
+        let outbox = PostgresMailOutboxRepository(pool: pool)
+        let base = Support.orderIDBase()
+        // 64 mails; four lanes of four: claims of sixteen, all full, then one that finds nothing.
+        for id in (0..<16).map({ base + Int64($0) }) { try await Self.recordOrder(pool, id: id, recipient: Support.recipient("lotes")) }
+        let claimer = OutboxClaimer(outbox: outbox, lanes: 4, batchSize: 4, lease: .seconds(60))
+        var takes: [Int] = []
+        while true {
+            let batch = try await claimer.take()
+            if batch.isEmpty { break }
+            takes.append(batch.count)
+        }
+        // Spreading would have taken 4, 3, 2, 1, 1, … of each claim.
+        #expect(takes == Array(repeating: 4, count: 16), "\(takes)")
+        await pool.close()
+    }
+
     @Test("claiming ahead through a backlog keeps a few claims' rows in memory, not every row claimed so far")
     func claimingAheadIsBounded() async throws {
         let pool = try await Support.isolatedPool()
