@@ -162,12 +162,8 @@ struct MailOutboxTests {
 
     @Test("with a backlog the claimer claims ahead, before the lanes run out of claimed rows; a claim that was not full does not")
     func claimsAheadOfABacklog() async throws {
-        let pool = try await Support.isolatedPool()
-        let outbox = PostgresMailOutboxRepository(pool: pool)
-        let base = Support.orderIDBase()
         // Twelve mails; one lane taking four: claims of four rows.
-        for id in [base, base + 1, base + 2] { try await Self.recordOrder(pool, id: id, recipient: Support.recipient("adelantados")) }
-        let claimer = OutboxClaimer(outbox: outbox, lanes: 1, batchSize: 4, lease: .seconds(60))
+        let (pool, claimer) = try await Self.claimer(orders: 3, recipient: "adelantados", lanes: 1, batchSize: 4)
         var taken = try await claimer.take()
         #expect(taken.count == 4)
         // The first claim was full: the next one runs without anyone asking; its rows are then taken without waiting.
@@ -202,12 +198,8 @@ struct MailOutboxTests {
 
     @Test("through a backlog of full claims every take is a whole batch, not a share that shrinks as the claim empties")
     func backlogTakesWholeBatches() async throws {
-        let pool = try await Support.isolatedPool()
-        let outbox = PostgresMailOutboxRepository(pool: pool)
-        let base = Support.orderIDBase()
         // 64 mails; four lanes of four: claims of sixteen, all full, then one that finds nothing.
-        for id in (0..<16).map({ base + Int64($0) }) { try await Self.recordOrder(pool, id: id, recipient: Support.recipient("lotes")) }
-        let claimer = OutboxClaimer(outbox: outbox, lanes: 4, batchSize: 4, lease: .seconds(60))
+        let (pool, claimer) = try await Self.claimer(orders: 16, recipient: "lotes", lanes: 4, batchSize: 4)
         var takes: [Int] = []
         while true {
             let batch = try await claimer.take()
@@ -221,12 +213,8 @@ struct MailOutboxTests {
 
     @Test("claiming ahead through a backlog keeps a few claims' rows in memory, not every row claimed so far")
     func claimingAheadIsBounded() async throws {
-        let pool = try await Support.isolatedPool()
-        let outbox = PostgresMailOutboxRepository(pool: pool)
-        let base = Support.orderIDBase()
-        for id in (0..<20).map({ base + Int64($0) }) { try await Self.recordOrder(pool, id: id, recipient: Support.recipient("memoria")) }
         // Four lanes taking two each: claims of eight rows, and a claim ahead whenever fewer than four are left.
-        let claimer = OutboxClaimer(outbox: outbox, lanes: 4, batchSize: 2, lease: .seconds(60))
+        let (pool, claimer) = try await Self.claimer(orders: 20, recipient: "memoria", lanes: 4, batchSize: 2)
         var taken = 0, most = 0
         while true {
             let batch = try await claimer.take()
@@ -363,6 +351,15 @@ struct MailOutboxTests {
     static func status(_ pool: PostgresPool, _ id: Int64, _ estado: Estado = .recibido) async throws -> String {
         try await pool.query("SELECT status FROM email_outbox WHERE order_id = $1 AND state = $2",
                              [.int64(id), .string(estado.rawValue)])[0].string("status")
+    }
+
+    /// A pool of its own with `orders` new orders (four mails each) for `recipient`, and a claimer over them.
+    static func claimer(orders: Int, recipient: String, lanes: Int, batchSize: Int) async throws -> (PostgresPool, OutboxClaimer) {
+        let pool = try await Support.isolatedPool()
+        let base = Support.orderIDBase()
+        for id in (0..<orders).map({ base + Int64($0) }) { try await recordOrder(pool, id: id, recipient: Support.recipient(recipient)) }
+        let claimer = OutboxClaimer(outbox: PostgresMailOutboxRepository(pool: pool), lanes: lanes, batchSize: batchSize, lease: .seconds(60))
+        return (pool, claimer)
     }
 
     /// Records transitions of a new order (one outbox row per state) for `recipient`.
