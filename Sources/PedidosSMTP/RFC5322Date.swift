@@ -19,40 +19,30 @@ enum RFC5322Date {
 
     /// Appends the value and a CRLF to `bytes` (the renderer's `Date:` header, written for every mail).
     static func append(_ date: Date, to bytes: inout [UInt8]) {
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        let (days, secondOfDay) = seconds.floorDivided(by: 86_400)
-        let civil = ISO8601Timestamp.civil(fromDays: Int64(days))
-        let (year, month, day) = (Int(civil.year), Int(civil.month), Int(civil.day))
-        let weekday = (days + 4).floorDivided(by: 7).remainder  // 1970-01-01 was a Thursday (4)
+        // The calendar arithmetic and the digits are ISO8601Timestamp's, shared with the timestamps PostgreSQL gets.
+        let (days, secondOfDay) = ISO8601Timestamp.floorDivision(Int64(date.timeIntervalSince1970.rounded(.down)), 86_400)
+        let (year, month, day) = ISO8601Timestamp.civil(fromDays: days)
+        let weekday = Int(ISO8601Timestamp.floorDivision(days + 4, 7).remainder)  // 1970-01-01 was a Thursday (4)
         bytes.append(contentsOf: dayNames[(weekday * 3)..<(weekday * 3 + 3)])
         bytes.append(contentsOf: ", ".utf8)
-        appendTwoDigits(day, to: &bytes)
+        ISO8601Timestamp.appendDigits(day, width: 2, to: &bytes)
         bytes.append(UInt8(ascii: " "))
-        bytes.append(contentsOf: monthNames[((month - 1) * 3)..<(month * 3)])
+        bytes.append(contentsOf: monthNames[Int((month - 1) * 3)..<Int(month * 3)])
         bytes.append(UInt8(ascii: " "))
-        let yearText = String(year).utf8
-        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(0, 4 - yearText.count)))
-        bytes.append(contentsOf: yearText)
+        if year >= 0 {
+            ISO8601Timestamp.appendDigits(year, width: 4, to: &bytes)
+        } else {
+            // Before 1 BC there is no RFC 5322 year; written as it always was.
+            let yearText = String(year).utf8
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: max(0, 4 - yearText.count)))
+            bytes.append(contentsOf: yearText)
+        }
         bytes.append(UInt8(ascii: " "))
-        appendTwoDigits(secondOfDay / 3600, to: &bytes)
+        ISO8601Timestamp.appendDigits(secondOfDay / 3600, width: 2, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
-        appendTwoDigits(secondOfDay / 60 % 60, to: &bytes)
+        ISO8601Timestamp.appendDigits(secondOfDay / 60 % 60, width: 2, to: &bytes)
         bytes.append(UInt8(ascii: ":"))
-        appendTwoDigits(secondOfDay % 60, to: &bytes)
+        ISO8601Timestamp.appendDigits(secondOfDay % 60, width: 2, to: &bytes)
         bytes.append(contentsOf: " +0000\r\n".utf8)
-    }
-
-    /// Two digits of a value in 0...99.
-    private static func appendTwoDigits(_ value: Int, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "0") + UInt8(value / 10))
-        bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
-    }
-}
-
-private extension Int {
-    /// Quotient rounded toward minus infinity, and a remainder in `0..<divisor`.
-    func floorDivided(by divisor: Int) -> (quotient: Int, remainder: Int) {
-        let (quotient, remainder) = quotientAndRemainder(dividingBy: divisor)
-        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
     }
 }

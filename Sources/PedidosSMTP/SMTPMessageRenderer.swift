@@ -15,6 +15,9 @@ struct SMTPRenderedMessage: Sendable, Equatable {
 /// Validates an `EmailMessage` and renders it (RFC 5322 + MIME, UTF-8 text, base64 body, RFC 2047
 /// headers). Nothing here touches the network, so every validation error is raised before sending.
 enum SMTPMessageRenderer {
+    /// What precedes the subject on its line.
+    private static let subjectPrefix = "Subject: "
+
     static func render(_ message: EmailMessage) throws(SMTPError) -> SMTPRenderedMessage {
         try validate(message)
         // Written straight into the message's bytes: this runs for every mail, and building the headers as
@@ -84,12 +87,11 @@ enum SMTPMessageRenderer {
 
     /// Appends ``subjectHeader(_:)`` and its CRLF; a subject that needs encoding goes straight into `bytes`.
     private static func appendSubjectHeader(_ subject: String, to bytes: inout [UInt8]) {
-        let prefix = "Subject: "
-        bytes.append(contentsOf: prefix.utf8)
+        bytes.append(contentsOf: subjectPrefix.utf8)
         if isPlainSubject(subject) {
             bytes.append(contentsOf: subject.utf8)
         } else {
-            MIMEEncoding.appendEncodedWords(subject, firstLinePrefixLength: prefix.utf8.count, to: &bytes)
+            MIMEEncoding.appendEncodedWords(subject, firstLinePrefixLength: subjectPrefix.utf8.count, to: &bytes)
         }
         bytes.append(contentsOf: [0x0D, 0x0A])
     }
@@ -112,16 +114,15 @@ enum SMTPMessageRenderer {
 
     /// `Subject: text` as is when it is short printable ASCII, otherwise folded RFC 2047 words.
     static func subjectHeader(_ subject: String) -> String {
-        let prefix = "Subject: "
-        if isPlainSubject(subject) { return prefix + subject }
-        return prefix + MIMEEncoding.encodedWords(subject, firstLinePrefixLength: prefix.count).joined(separator: "\r\n ")
+        if isPlainSubject(subject) { return subjectPrefix + subject }
+        return subjectPrefix + MIMEEncoding.encodedWords(subject, firstLinePrefixLength: subjectPrefix.count).joined(separator: "\r\n ")
     }
 
     /// Whether a subject goes as is after `Subject: `: short printable ASCII without tabs, `=?` or blanks at
     /// its ends.
     private static func isPlainSubject(_ subject: String) -> Bool {
         MIMEEncoding.isPrintableASCII(subject) && !subject.contains("=?") && !subject.contains("\t")
-            && SMTPHeaderValue.trimmingSpacesAndTabs(subject) == subject && "Subject: ".count + subject.count <= MIMEEncoding.maxLineLength
+            && SMTPHeaderValue.trimmingSpacesAndTabs(subject) == subject && subjectPrefix.count + subject.count <= MIMEEncoding.maxLineLength
     }
 
     /// `From: Name <address>`. A printable-ASCII name goes as atoms or a quoted string; otherwise the

@@ -15,19 +15,19 @@ package enum ISO8601Timestamp {
         // Written as bytes: this runs for every mail the outbox marks sent, and joining padded strings cost more.
         var text: [UInt8] = []
         text.reserveCapacity(32)
-        append(displayYear, width: 4, to: &text)
+        appendDigits(displayYear, width: 4, to: &text)
         text.append(UInt8(ascii: "-"))
-        append(month, width: 2, to: &text)
+        appendDigits(month, width: 2, to: &text)
         text.append(UInt8(ascii: "-"))
-        append(day, width: 2, to: &text)
+        appendDigits(day, width: 2, to: &text)
         text.append(UInt8(ascii: "T"))
-        append(secondOfDay / 3600, width: 2, to: &text)
+        appendDigits(secondOfDay / 3600, width: 2, to: &text)
         text.append(UInt8(ascii: ":"))
-        append(secondOfDay % 3600 / 60, width: 2, to: &text)
+        appendDigits(secondOfDay % 3600 / 60, width: 2, to: &text)
         text.append(UInt8(ascii: ":"))
-        append(secondOfDay % 60, width: 2, to: &text)
+        appendDigits(secondOfDay % 60, width: 2, to: &text)
         text.append(UInt8(ascii: "."))
-        append(millis, width: 3, to: &text)
+        appendDigits(millis, width: 3, to: &text)
         text.append(UInt8(ascii: "Z"))
         if year <= 0 { text.append(contentsOf: " BC".utf8) }
         return String(decoding: text, as: UTF8.self)
@@ -58,14 +58,15 @@ package enum ISO8601Timestamp {
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
-    private static func floorDivision(_ a: Int64, _ b: Int64) -> (quotient: Int64, remainder: Int64) {
+    /// Quotient rounded toward minus infinity, and the remainder that goes with it (in `0..<b` for `b > 0`).
+    package static func floorDivision(_ a: Int64, _ b: Int64) -> (quotient: Int64, remainder: Int64) {
         var quotient = a / b
         if a % b != 0 && (a < 0) != (b < 0) { quotient -= 1 }
         return (quotient, a - quotient * b)
     }
 
     /// Appends the decimal digits of `value` (not negative), zero-padded to `width`.
-    private static func append(_ value: Int64, width: Int, to text: inout [UInt8]) {
+    package static func appendDigits(_ value: Int64, width: Int, to text: inout [UInt8]) {
         var divisor: Int64 = 1, count = 1
         while value / divisor >= 10 { divisor *= 10; count += 1 }
         if count < width { text.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - count)) }
