@@ -16,6 +16,11 @@ public enum PedidoFieldRules {
     /// rejected anywhere in the raw value (even where trimming would remove them): a name with a line
     /// break is a sign of an injection attempt, not of a typo.
     public static func nombre(_ raw: String) -> Result<String, NombreProblem> {
+        printableASCIINombre(raw) ?? anyNombre(raw)
+    }
+
+    /// ``nombre(_:)`` of any value, scalar by scalar.
+    static func anyNombre(_ raw: String) -> Result<String, NombreProblem> {
         if let bad = raw.unicodeScalars.first(where: isForbiddenInText) { return .failure(.controlCharacter(bad)) }
         let trimmed = raw.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty { return .failure(.empty) }
@@ -45,6 +50,12 @@ public enum PedidoFieldRules {
     /// labels of letters, digits and hyphens. That is stricter than RFC 5322 on purpose, and stricter than
     /// the SMTP client's own address check, so every accepted order can be mailed (a test checks both agree).
     public static func correoProblem(_ correo: String) -> String? {
+        // Nearly every address is printable ASCII and valid: that is decided in one pass over its bytes.
+        isValidPrintableASCIIAddress(correo) ? nil : anyCorreoProblem(correo)
+    }
+
+    /// ``correoProblem(_:)`` of any value, scalar by scalar, with the problem worded.
+    static func anyCorreoProblem(_ correo: String) -> String? {
         if correo.isEmpty { return "no puede estar vacío" }
         if let bad = correo.unicodeScalars.first(where: isForbiddenInText) {
             return "contiene un carácter de control (\(codePoint(bad))); no se permiten saltos de línea, tabuladores ni caracteres de control"
@@ -58,8 +69,7 @@ public enum PedidoFieldRules {
         if let bad = correo.unicodeScalars.first(where: { !$0.isASCII }) {
             return "contiene el carácter '\(bad)'; solo se admiten direcciones en ASCII"
         }
-        let forbidden: Set<Unicode.Scalar> = ["<", ">", "\"", "\\", ",", ";", ":", "(", ")", "[", "]"]
-        if let bad = correo.unicodeScalars.first(where: { forbidden.contains($0) }) {
+        if let bad = correo.unicodeScalars.first(where: { $0.isASCII && isForbiddenInAddress(UInt8($0.value)) }) {
             return "contiene el carácter no permitido '\(bad)'"
         }
         let parts = correo.split(separator: "@", omittingEmptySubsequences: false)
@@ -98,7 +108,19 @@ public enum PedidoFieldRules {
         scalar.properties.generalCategory == .control || scalar == "\u{2028}" || scalar == "\u{2029}"
     }
 
-    private static func isLetterOrDigit(_ byte: UInt8) -> Bool {
+    /// The ASCII characters `correo` may not contain: angle brackets, quotes, backslash, list separators.
+    static func isForbiddenInAddress(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: ","),
+             UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "["),
+             UInt8(ascii: "]"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    static func isLetterOrDigit(_ byte: UInt8) -> Bool {
         (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
             || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
     }

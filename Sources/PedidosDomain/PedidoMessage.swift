@@ -22,9 +22,10 @@ public enum PedidoMessage {
     /// - Throws: ``PedidoSchemaViolation`` when it would not conform to `kafka/pedido.schema.json`: such a
     ///   value is never published.
     public static func value(for pedido: Pedido) throws(PedidoSchemaViolation) -> [UInt8] {
-        let problems = PedidoSchema.problems(pedido.jsonValue)
+        let json = pedido.jsonValue
+        let problems = PedidoSchema.problems(json)
         guard problems.isEmpty else { throw PedidoSchemaViolation(problems: problems) }
-        return Array(pedido.json.utf8)
+        return Array(json.serialized.utf8)
     }
 
     /// Checks a consumed record's schema-version header: it must name a major version this code knows.

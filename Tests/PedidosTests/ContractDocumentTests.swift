@@ -101,6 +101,31 @@ struct ContractDocumentTests {
         #expect(PedidoSchema.problems(try JSONParser.parse(json)).contains(problem))
     }
 
+    static let everyKeyword = #"""
+        {"type":"object","required":["lista","fijo"],"properties":{
+          "lista":{"type":"array","minItems":2,"maxItems":3,"items":{"type":"string","maxLength":3}},
+          "fijo":{"const":"sí"},
+          "n":{"type":["integer","null"],"exclusiveMinimum":0,"maximum":10,"multipleOf":1},
+          "nada":false},
+         "additionalProperties":{"type":"boolean"}}
+        """#
+
+    @Test("every supported keyword is enforced and each problem is named with its path, in document order",
+          arguments: [
+        (#"{"lista":["abcd",1,"ok","x"],"n":10.5,"nada":1,"otro":"x"}"#,
+         ["fijo: es obligatorio", "lista: tiene 4 elementos; el máximo es 3", "lista/0: tiene 4 caracteres; el máximo es 3",
+          "lista/1: debe ser de tipo string; es número", "n: debe ser de tipo integer o null; es número",
+          "nada: no está permitido", "otro: debe ser de tipo boolean; es texto"]),
+        (#"{"lista":[],"fijo":"no","n":0}"#,
+         ["lista: tiene 0 elementos; el mínimo es 2", #"fijo: debe ser "sí""#, "n: debe ser mayor que 0"]),
+        (#"{"lista":["a","b"],"fijo":"sí","n":11,"otro":true}"#, ["n: debe ser menor o igual que 10"]),
+        (#"{"lista":["a","b"],"fijo":"sí","n":null}"#, []),
+    ])
+    func everyKeyword(_ json: String, problems: [String]) throws {
+        let validator = try JSONSchemaSubset(schema: try JSONParser.parse(Self.everyKeyword))
+        #expect(validator.problems(try JSONParser.parse(json)) == problems)
+    }
+
     @Test("a schema with a keyword the validator does not enforce is refused")
     func unsupportedKeyword() throws {
         #expect(throws: JSONSchemaSubset.Unsupported.self) {

@@ -19,20 +19,24 @@ public struct JSONSchemaSubset: Sendable {
         "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "format",
     ]
 
-    let schema: JSONValue
-    let formats: [String: FormatCheck]
+    /// The schema read once into typed checks, so validating a value does not look keywords up or re-read bounds.
+    let root: JSONSchemaNode
 
     public init(schema: JSONValue, formats: [String: FormatCheck] = [:]) throws(Unsupported) {
         try Self.check(schema, at: "#", formats: formats)
-        self.schema = schema
-        self.formats = formats
+        self.root = JSONSchemaNode(schema, formats: formats)
     }
 
     /// What is wrong with `value` (empty when it conforms), one Spanish line per problem, with its path.
+    /// A conforming value is decided without writing any text; only a failing one is walked again for the
+    /// wording.
     public func problems(_ value: JSONValue) -> [String] {
-        var problems: [String] = []
-        validate(value, schema, path: "", into: &problems)
-        return problems
+        var verdict = JSONSchemaNode.Verdict()
+        root.validate(value, path: { "" }, into: &verdict)
+        guard verdict.failed else { return [] }
+        var wording = JSONSchemaNode.Wording()
+        root.validate(value, path: { "" }, into: &wording)
+        return wording.problems
     }
 
     private static func check(_ schema: JSONValue, at path: String, formats: [String: FormatCheck]) throws(Unsupported) {
@@ -62,100 +66,6 @@ public struct JSONSchemaSubset: Sendable {
             default:
                 break
             }
-        }
-    }
-
-    private func validate(_ value: JSONValue, _ schema: JSONValue, path: String, into problems: inout [String]) {
-        if case .bool(let allowed) = schema {
-            if !allowed { problems.append("\(shown(path)): no está permitido") }
-            return
-        }
-        let here = shown(path)
-        if let type = schema["type"] {
-            let names: [String] = switch type {
-            case .string(let name): [name]
-            case .array(let items): items.compactMap { if case .string(let name) = $0 { name } else { nil } }
-            default: []
-            }
-            guard names.contains(where: { Self.matches(value, type: $0) }) else {
-                problems.append("\(here): debe ser de tipo \(names.joined(separator: " o ")); es \(value.typeName)")
-                return
-            }
-        }
-        if case .array(let options)? = schema["enum"], !options.contains(where: { Self.equal($0, value) }) {
-            problems.append("\(here): debe ser uno de \(options.map(\.serialized).joined(separator: ", "))")
-        }
-        if let constant = schema["const"], !Self.equal(constant, value) {
-            problems.append("\(here): debe ser \(constant.serialized)")
-        }
-        switch value {
-        case .object(let members):
-            if case .array(let required)? = schema["required"] {
-                for case .string(let name) in required where !members.contains(where: { $0.key == name }) {
-                    problems.append("\(shown(path + "/" + name)): es obligatorio")
-                }
-            }
-            let properties: [(key: String, value: JSONValue)] = if case .object(let properties)? = schema["properties"] { properties } else { [] }
-            for member in members {
-                if let sub = properties.first(where: { $0.key == member.key })?.value {
-                    validate(member.value, sub, path: path + "/" + member.key, into: &problems)
-                } else if let additional = schema["additionalProperties"] {
-                    validate(member.value, additional, path: path + "/" + member.key, into: &problems)
-                }
-            }
-        case .array(let items):
-            if case .number(let text)? = schema["minItems"], let bound = Int(text), items.count < bound {
-                problems.append("\(here): tiene \(items.count) elementos; el mínimo es \(bound)")
-            }
-            if case .number(let text)? = schema["maxItems"], let bound = Int(text), items.count > bound {
-                problems.append("\(here): tiene \(items.count) elementos; el máximo es \(bound)")
-            }
-            if let sub = schema["items"] {
-                for (index, item) in items.enumerated() { validate(item, sub, path: "\(path)/\(index)", into: &problems) }
-            }
-        case .string(let text):
-            let length = text.unicodeScalars.count
-            if case .number(let bound)? = schema["minLength"], let minimum = Int(bound), length < minimum {
-                problems.append("\(here): tiene \(length) caracteres; el mínimo es \(minimum)")
-            }
-            if case .number(let bound)? = schema["maxLength"], let maximum = Int(bound), length > maximum {
-                problems.append("\(here): tiene \(length) caracteres; el máximo es \(maximum)")
-            }
-            if case .string(let format)? = schema["format"], let check = formats[format], !check(text) {
-                problems.append("\(here): no cumple el formato \(format)")
-            }
-        case .number(let text):
-            guard let number = JSONNumberLiteral(text) else {
-                problems.append("\(here): no es un número JSON válido")
-                return
-            }
-            func bound(_ key: String) -> (JSONNumberLiteral, String)? {
-                guard case .number(let text)? = schema[key], let literal = JSONNumberLiteral(text) else { return nil }
-                return (literal, text)
-            }
-            if let (limit, text) = bound("minimum"), number < limit { problems.append("\(here): debe ser mayor o igual que \(text)") }
-            if let (limit, text) = bound("maximum"), limit < number { problems.append("\(here): debe ser menor o igual que \(text)") }
-            if let (limit, text) = bound("exclusiveMinimum"), !(limit < number) { problems.append("\(here): debe ser mayor que \(text)") }
-            if let (limit, text) = bound("exclusiveMaximum"), !(number < limit) { problems.append("\(here): debe ser menor que \(text)") }
-            // A power of ten 10^k: the value's last significant digit must not be below it.
-            if let (step, text) = bound("multipleOf"), !number.isZero, number.exponent < step.exponent {
-                problems.append("\(here): debe ser múltiplo de \(text) (tiene \(number.fractionDigits) decimales)")
-            }
-        default:
-            break
-        }
-    }
-
-    private func shown(_ path: String) -> String { path.isEmpty ? "(documento)" : String(path.dropFirst()) }
-
-    static func matches(_ value: JSONValue, type: String) -> Bool {
-        switch (type, value) {
-        case ("null", .null), ("boolean", .bool), ("string", .string), ("array", .array), ("object", .object), ("number", .number):
-            return true
-        case ("integer", .number(let text)):
-            return JSONNumberLiteral(text)?.isInteger == true
-        default:
-            return false
         }
     }
 

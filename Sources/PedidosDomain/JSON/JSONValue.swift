@@ -87,6 +87,12 @@ public enum JSONValue: Sendable, Hashable {
 
     static func writeString(_ text: String, to output: inout String) {
         output += "\""
+        // Most texts need no escape: copied whole. A byte 0xE2 may start U+2028 or U+2029, which are escaped.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0xE2 }) {
+            output += text
+            output += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": output += "\\\""
