@@ -8,9 +8,9 @@ import PedidosSupport
 /// Where solicitudes records every order it is about to accept, durably, so that an order answered `202`
 /// is never known only to the broker (the reconciler of notificaciones re-drives it from there).
 public protocol AcceptedOrderJournal: Sendable {
-    /// Records `pedido`, accepted at `acceptedAt` (the timestamp of its record on `recibido`); returns once
-    /// it is durably stored.
-    func record(_ pedido: Pedido, acceptedAt: Date) async throws
+    /// Queues `pedido`, accepted at `acceptedAt` (the timestamp of its record on `recibido`), and returns at
+    /// once: the ticket's `wait()` returns once it is durably stored, so the caller can publish meanwhile.
+    func record(_ pedido: Pedido, acceptedAt: Date) -> WriteTicket
 
     /// Forgets an order recorded by ``record(_:acceptedAt:)`` whose publication failed (its client got a
     /// `503` and will retry under a new id), so that it is not re-driven. Best effort.

@@ -15,8 +15,7 @@ public struct SolicitudesController<Context: RequestContext>: Sendable {
     public static var maximumBodySize: Int { 16 * 1024 }
 
     let allocator: any PedidoIDAllocator
-    let publisher: any PedidoPublisher
-    let journal: (any AcceptedOrderJournal)?
+    let acceptance: OrderAcceptance
     let logger: Logger
 
     /// - Parameters:
@@ -26,8 +25,7 @@ public struct SolicitudesController<Context: RequestContext>: Sendable {
     public init(allocator: any PedidoIDAllocator, publisher: any PedidoPublisher,
                 journal: (any AcceptedOrderJournal)? = nil, logger: Logger) {
         self.allocator = allocator
-        self.publisher = publisher
-        self.journal = journal
+        self.acceptance = OrderAcceptance(publisher: publisher, journal: journal, logger: logger)
         self.logger = logger
     }
 
@@ -50,7 +48,7 @@ public struct SolicitudesController<Context: RequestContext>: Sendable {
                 throw SolicitudesProblems.idsUnavailable()
             }
             let pedido = order.pedido(id: id, estado: .recibido)
-            try await OrderAcceptance(publisher: publisher, journal: journal, logger: logger).accept(pedido, at: Date())
+            try await acceptance.accept(pedido, at: Date())
             logger.debug("order accepted", metadata: ["id": "\(id)"])
             return try JSONResponse(status: .accepted, body: pedido.jsonValue, headers: [.location: "/pedidos/\(id)"])
                 .response(from: request, context: context)

@@ -61,6 +61,40 @@ struct GroupCommitTests {
         #expect(batcher.isHealthy)
     }
 
+    @Test("a queued write returns at once; its ticket reports the flush's outcome whenever it is awaited")
+    func queuedWriteIsAwaitedLater() async throws {
+        let gate = AsyncStream.makeStream(of: Void.self)
+        let flushed = LockedValue<[[Int]]>([])
+        let batcher = GroupCommitBatcher<Int>(maxBatchSize: 10, maxConcurrentFlushes: 1) { items in
+            for await _ in gate.stream { break }
+            flushed.withValue { $0.append(items) }
+        }
+        let first = batcher.enqueue(1)   // starts the only flush, held at the gate
+        let second = batcher.enqueue(2)  // queued behind it
+        #expect(flushed.value.isEmpty)
+        gate.continuation.yield()
+        try await first.wait()
+        #expect(flushed.value == [[1]])
+        gate.continuation.yield()
+        try await waitUntil("the second flush", timeout: .seconds(5), poll: .milliseconds(10)) { flushed.value.count == 2 }
+        try await second.wait()  // settled before it was awaited
+        #expect(flushed.value == [[1], [2]])
+    }
+
+    @Test("two flushes hung past the deadline both fail their callers; the batcher then flushes normally")
+    func everyHungFlushTimesOut() async throws {
+        let hang = LockedValue(true)
+        let batcher = GroupCommitBatcher<Int>(maxBatchSize: 10, maxConcurrentFlushes: 2, deadline: .milliseconds(200)) { _ in
+            if hang.value { try? await Task.sleep(for: .seconds(30)) }
+        }
+        let tickets = [batcher.enqueue(1), batcher.enqueue(2)]
+        for ticket in tickets { await #expect(throws: GroupCommitTimeout.self) { try await ticket.wait() } }
+        #expect(!batcher.isHealthy)
+        hang.withValue { $0 = false }
+        try await batcher.submit(3)
+        #expect(batcher.isHealthy)
+    }
+
     // MARK: - Acceptance
 
     final class FakeJournal: AcceptedOrderJournal {
@@ -73,9 +107,11 @@ struct GroupCommitTests {
             self.events = Mutex([])
         }
         var isHealthy: Bool { healthy }
-        func record(_ pedido: Pedido, acceptedAt: Date) async throws {
+        func record(_ pedido: Pedido, acceptedAt: Date) -> WriteTicket {
             events.withLock { $0.append("record \(pedido.id)") }
-            if fails { throw PostgresError(.connectionLost, "down") }
+            let row = WriteTicket()
+            row.settle(fails ? .failure(PostgresError(.connectionLost, "down")) : .success(()))
+            return row
         }
         func discard(_ id: Int64) async { events.withLock { $0.append("discard \(id)") } }
     }

@@ -163,7 +163,7 @@ struct ReconcilerFaultTests {
         // As solicitudes does: the journal row, then the record — here a record nobody can decode.
         let journal = PostgresAcceptedOrderJournal(pool: pool, topicPrefix: system.prefix,
                                                    logger: NotificacionesTestSupport.logger)
-        try await journal.record(pedido, acceptedAt: acceptedAt)
+        try await journal.record(pedido, acceptedAt: acceptedAt).wait()
         let producer = try KafkaProducer(configuration: KafkaTestSupport.configuration(clientID: "ilegible"),
                                          logger: NotificacionesTestSupport.logger)
         let topics = PedidoTopics(prefix: system.prefix)

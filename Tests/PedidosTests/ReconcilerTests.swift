@@ -220,7 +220,7 @@ struct ReconcilerTests {
                 group.addTask {
                     let pedido = Pedido(id: base + Int64(index), nombre: "Pedido \(index)", precio: try Precio(literal: "\(index).000"),
                                         correo: "d\(index)@diario.test", estado: .recibido)
-                    try await journal.record(pedido, acceptedAt: at)
+                    try await journal.record(pedido, acceptedAt: at).wait()
                 }
             }
             try await group.waitForAll()
