@@ -6,25 +6,13 @@ import Testing
 /// same answer, checked here on generated values around every rule's edges.
 @Suite("Field rules: the printable-ASCII path agrees with the general one")
 struct PedidoFieldRulesTests {
-    /// SplitMix64: the same values on every run, so a failure can be replayed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Pieces an address is made of, the awkward ones included (controls, separators, non-ASCII, spaces).
     static let addressPieces = ["a", "Z", "0", "9", "x1", "-", ".", "..", "_", "+", "@", " ", "\t", "\u{7F}", "<", ">",
                                 "\"", "\\", ",", ";", ":", "(", ")", "[", "]", "ñ", "é", "\u{2028}", "\u{A0}", "\r\n"]
 
     /// Addresses shaped `local@label.label…`, each piece sometimes awkward, with lengths near every limit.
     static func addresses(count: Int) -> [String] {
-        var random = Generator(state: 2026_12_05)
+        var random = SplitMix64(state: 2026_12_05)
         func text(maximum: Int, awkward: Double) -> String {
             let length = Int.random(in: 0...maximum, using: &random)
             return (0..<length).map { _ in
@@ -61,7 +49,7 @@ struct PedidoFieldRulesTests {
 
     @Test("every generated name gets the same answer on both paths; only printable ASCII takes the byte path")
     func nombrePathsAgree() {
-        var random = Generator(state: 5)
+        var random = SplitMix64(state: 5)
         let pieces = ["a", "Macbook", " ", "  ", "1", "~", "\t", "\n", "\u{7F}", "\u{85}", "ñ", "\u{A0}", "\u{3000}", "é"]
         var byBytes = 0
         for _ in 0..<20_000 {
