@@ -55,8 +55,10 @@ let package = Package(
         // What every service shares: environment, observability, problem details, operational routes,
         // topic guard and the Kafka form of an order.
         .target(name: "PedidosServiceKit", dependencies: [
-            "PedidosDomain", "PedidosKafka",
+            "PedidosDomain", "PedidosKafka", "PedidosSupport",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "HummingbirdCore", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Prometheus", package: "swift-prometheus"),
@@ -128,6 +130,7 @@ let package = Package(
                 "PedidosSupport", "PedidosKafka", "PedidosPostgres", "PedidosSMTP", "PedidosDomain", "PedidosServiceKit",
                 "SolicitudesService", "ProcesamientoService", "NotificacionesService", "PedidosCarga",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -116,6 +116,7 @@ public func buildNotificacionesApplication(
         ])
         return Application(
             router: router,
+            server: .http1OnConnectionLoop(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "notificaciones"),
             // Shutdown runs in reverse: the reconciler stops first, ..., the producer flushes, the pool closes last.
             services: [NotificacionesPoolService(pool: pool), topicGuard, producer, worker, recorder, monitor] + reconcilerServices,

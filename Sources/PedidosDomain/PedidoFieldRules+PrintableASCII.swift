@@ -48,7 +48,7 @@ extension PedidoFieldRules {
                   first != UInt8(ascii: "-"), last != UInt8(ascii: "-"),
                   label.allSatisfy({ isLetterOrDigit($0) || $0 == UInt8(ascii: "-") }) else { return false }
         }
-        return !labels[labels.count - 1].allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        return !labels[labels.count - 1].allSatisfy(isDigit)
     }
 
     private static func isPrintableASCII(_ byte: UInt8) -> Bool { byte >= 0x20 && byte <= 0x7E }

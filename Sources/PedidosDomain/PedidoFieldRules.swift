@@ -97,7 +97,7 @@ public enum PedidoFieldRules {
                   !label.hasPrefix("-"), !label.hasSuffix("-")
             else { return "no es una dirección de correo válida: el dominio '\(domain)' está mal formado" }
         }
-        if labels.last!.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+        if labels.last!.utf8.allSatisfy(isDigit) {
             return "no es una dirección de correo válida: el dominio '\(domain)' no termina en un nombre"
         }
         return nil
@@ -122,7 +122,11 @@ public enum PedidoFieldRules {
 
     static func isLetterOrDigit(_ byte: UInt8) -> Bool {
         (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
-            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+            || isDigit(byte)
+    }
+
+    static func isDigit(_ byte: UInt8) -> Bool {
+        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
     }
 
     static func codePoint(_ scalar: Unicode.Scalar) -> String {

@@ -23,3 +23,17 @@ package final class EventLoopTaskExecutor: TaskExecutor {
         UnownedTaskExecutor(ordinary: self)
     }
 }
+
+extension EventLoopTaskExecutor {
+    /// The executor that the current task's work was started on with ``run(_:)``, if any. Being task-local,
+    /// it reaches the unstructured tasks the work creates (which do not inherit an executor preference), so
+    /// a helper task can start on its creator's loop (`Task(executorPreference: EventLoopTaskExecutor.current)`).
+    @TaskLocal package static var current: EventLoopTaskExecutor?
+
+    /// Runs `operation` preferring this executor, with ``current`` set to it.
+    package func run<Value: Sendable>(_ operation: () async throws -> Value) async rethrows -> Value {
+        try await Self.$current.withValue(self) {
+            try await withTaskExecutorPreference(self, operation: operation)
+        }
+    }
+}

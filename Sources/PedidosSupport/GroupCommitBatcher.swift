@@ -102,7 +102,9 @@ public final class GroupCommitBatcher<Item: Sendable>: Sendable {
 
     private func start(_ launch: Launch) {
         let flush = self.flush
-        Task { [weak self] in
+        // On the event loop of the caller that started it, when there is one (``EventLoopTaskExecutor/current``):
+        // the write's outcome then reaches that caller without waking another thread.
+        Task(executorPreference: EventLoopTaskExecutor.current) { [weak self] in
             let result: Result<Void, any Error>
             do { try await flush(launch.waiters.map(\.item)); result = .success(()) } catch { result = .failure(error) }
             self?.land(launch.id, result: result)

@@ -80,6 +80,7 @@ public func buildProcesamientoApplication(
     services.append(contentsOf: stages.map { $0 as any Service })
     return Application(
         router: router,
+        server: .http1OnConnectionLoop(),
         configuration: .init(address: .hostname("127.0.0.1", port: listenPort), serverName: "procesamiento"),
         services: services,
         logger: logger)

@@ -70,6 +70,7 @@ public func buildSolicitudesApplication(
 
     var app = Application(
         router: router,
+        server: .http1OnConnectionLoop(),
         configuration: .init(address: .hostname(host, port: port), serverName: "solicitudes"),
         // Shut down in reverse: topic guard, then the pool, then the producer flushes last.
         services: [producer, SolicitudesDatabaseService(pool: pool), topicGuard],

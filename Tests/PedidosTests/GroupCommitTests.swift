@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import Synchronization
 import Testing
 @testable import PedidosSupport
@@ -93,6 +94,18 @@ struct GroupCommitTests {
         hang.withValue { $0 = false }
         try await batcher.submit(3)
         #expect(batcher.isHealthy)
+    }
+
+    @Test("a flush starts on the event loop of the caller that runs on it (EventLoopTaskExecutor.run), else off it")
+    func flushStartsOnCallersLoop() async throws {
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let onLoop = LockedValue<[Int: Bool]>([:])
+        let batcher = GroupCommitBatcher<Int>(maxBatchSize: 1, maxConcurrentFlushes: 1, deadline: nil) { items in
+            onLoop.withValue { $0[items[0]] = loop.inEventLoop }
+        }
+        try await EventLoopTaskExecutor(eventLoop: loop).run { try await batcher.submit(1) }
+        try await batcher.submit(2)
+        #expect(onLoop.value == [1: true, 2: false])
     }
 
     // MARK: - Acceptance
