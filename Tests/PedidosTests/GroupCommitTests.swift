@@ -40,10 +40,7 @@ struct GroupCommitTests {
             if failing.value { throw Refused() }
         }
         await #expect(throws: Refused.self) { try await batcher.submit(1) }
-        #expect(!batcher.isHealthy)
-        failing.withValue { $0 = false }
-        try await batcher.submit(2)
-        #expect(batcher.isHealthy)
+        try await expectRecovery(of: batcher, clearing: failing, with: 2)
     }
 
     @Test("a flush that hangs fails its callers at the deadline and frees its slot for the next batch")
@@ -56,10 +53,8 @@ struct GroupCommitTests {
         let started = clock.now
         await #expect(throws: GroupCommitTimeout.self) { try await batcher.submit(1) }
         #expect(clock.now - started < .seconds(5))
-        #expect(!batcher.isHealthy)
-        hang.withValue { $0 = false }
-        try await batcher.submit(2)  // the hung flush's slot was freed at its deadline
-        #expect(batcher.isHealthy)
+        // The submit succeeds only if the hung flush's slot was freed at its deadline.
+        try await expectRecovery(of: batcher, clearing: hang, with: 2)
     }
 
     @Test("a queued write returns at once; its ticket reports the flush's outcome whenever it is awaited")
@@ -90,10 +85,17 @@ struct GroupCommitTests {
         }
         let tickets = [batcher.enqueue(1), batcher.enqueue(2)]
         for ticket in tickets { await #expect(throws: GroupCommitTimeout.self) { try await ticket.wait() } }
-        #expect(!batcher.isHealthy)
-        hang.withValue { $0 = false }
-        try await batcher.submit(3)
-        #expect(batcher.isHealthy)
+        try await expectRecovery(of: batcher, clearing: hang, with: 3)
+    }
+
+    /// After a failed or late flush: the batcher reports unhealthy; once `fault` is cleared, submitting `item`
+    /// succeeds and the batcher is healthy again.
+    private func expectRecovery(of batcher: GroupCommitBatcher<Int>, clearing fault: LockedValue<Bool>, with item: Int,
+                                sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        #expect(!batcher.isHealthy, sourceLocation: sourceLocation)
+        fault.withValue { $0 = false }
+        try await batcher.submit(item)
+        #expect(batcher.isHealthy, sourceLocation: sourceLocation)
     }
 
     @Test("a flush starts on the event loop of the caller that runs on it (EventLoopTaskExecutor.run), else off it")
