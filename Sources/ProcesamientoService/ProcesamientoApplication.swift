@@ -20,7 +20,7 @@ import ServiceLifecycle
 /// | `PROCESAMIENTO_PORT` | `8082` | HTTP port |
 /// | `PROCESAMIENTO_COLA_MAXIMA` | `5000` | records one partition keeps in memory (its memory bound) |
 /// | `PROCESAMIENTO_PAUSA_LARGA` | `30s` | a partition whose newest record is due this far ahead is paused until shortly before it is due, even when memory would suffice (``PausePolicy``) |
-/// | `PROCESAMIENTO_KAFKA_LINGER` | `50ms` | the producer's `linger.ms` (records of a partition within it go as one batch: one object in the broker) |
+/// | `PROCESAMIENTO_KAFKA_LINGER` | `200ms` | the producer's `linger.ms` (records of a partition within it go as one batch: one object in the broker) |
 /// | `PROCESAMIENTO_KAFKA_FETCH_WAIT` | `200ms` | the stages' `fetch.wait.max.ms` (see ``BrokerLoadSettings``) |
 public func buildProcesamientoApplication(
     environment: ServiceEnvironment,
@@ -33,7 +33,7 @@ public func buildProcesamientoApplication(
     let topics = environment.topics
     // Fewer, larger batches and fewer fetches: the embedded broker's work grows with both (BrokerLoadSettings).
     let brokerLoad = try BrokerLoadSettings(environment: environment, service: "PROCESAMIENTO",
-                                            linger: .milliseconds(50), fetchWait: .milliseconds(200))
+                                            linger: .milliseconds(200), fetchWait: .milliseconds(200))
     let topicGuard = try TopicGuard(configuration: kafka, topics: topics, partitions: environment.partitions, logger: logger)
     try await topicGuard.ensureTopics()
     let capacity = try environment.positiveInteger("PROCESAMIENTO_COLA_MAXIMA", default: 5_000)
