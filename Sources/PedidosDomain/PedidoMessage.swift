@@ -1,9 +1,9 @@
 import Foundation
 
-/// How an order travels on Kafka: topic = its state, key = its id (so every state of one order lands on
-/// the same partition number and stays in order), value = ``Pedido/json``, a schema-version header, and
-/// the record timestamp = the moment the order entered that state. Documented in
-/// `kafka/pedido.schema.json`.
+/// How an order travels on Kafka: topic = its state, key = its id, partition = the one solicitudes chose
+/// for its `recibido` record (procesamiento keeps that number for every later state), value =
+/// ``Pedido/json``, a schema-version header, and the record timestamp = the moment the order entered that
+/// state. Documented in `kafka/pedido.schema.json` and `kafka/topics.md`.
 ///
 /// The domain only says what goes in each part and what a reader accepts; `PedidosServiceKit` turns it
 /// into a Kafka record (`PedidoMessage.record(for:enteredAt:topics:)`) and back

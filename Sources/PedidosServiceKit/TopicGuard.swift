@@ -35,6 +35,11 @@ public struct TopicGuard: Service {
         return created
     }
 
+    /// The partition count the broker reports for `topic`, nil when it does not exist.
+    public func partitionCount(of topic: String) async throws -> Int? {
+        try await admin.partitionCounts()[topic]
+    }
+
     /// The topics whose partition count differs from the configured one, with the count found.
     func mismatchedPartitionCounts() async throws -> [String: Int] {
         let counts = try await admin.partitionCounts()

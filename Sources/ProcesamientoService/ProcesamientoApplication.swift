@@ -9,7 +9,7 @@ import ServiceLifecycle
 
 /// Builds the procesamiento process: one ``ProcessingStage`` per requested state (all three by default),
 /// each with its own producer (idempotent on a real cluster; see
-/// ``makeProcessingStages(_:delay:topics:kafka:brokerLoad:queueCapacityPerPartition:longWait:logger:)``),
+/// ``makeProcessingStages(_:delay:topics:kafka:brokerLoad:queueCapacityPerPartition:longWait:statePartitions:logger:)``),
 /// the topic guard, and a small HTTP server for `/health`, `/ready`, `/metrics` and `/asignacion` (owned
 /// partitions, paused partitions and lag per stage, as JSON).
 ///
@@ -40,7 +40,7 @@ public func buildProcesamientoApplication(
     let longWait = try environment.duration("PROCESAMIENTO_PAUSA_LARGA", default: .seconds(30))
     let stages = try makeProcessingStages(estados, delay: environment.delay(for:), topics: topics, kafka: kafka,
                                           brokerLoad: brokerLoad, queueCapacityPerPartition: capacity,
-                                          longWait: longWait, logger: logger)
+                                          longWait: longWait, statePartitions: environment.partitions, logger: logger)
     let producers = stages.map(\.producer)
 
     let router = Router()
@@ -98,12 +98,13 @@ public func buildProcesamientoApplication(
 /// how long the pipeline stays stalled (librdkafka's 30 s made recovery take ~30 s).
 func makeProcessingStages(_ estados: [Estado], delay: (Estado) throws -> Duration, topics: PedidoTopics,
                           kafka: KafkaConfiguration, brokerLoad: BrokerLoadSettings, queueCapacityPerPartition: Int,
-                          longWait: Duration, logger: Logger) throws -> [ProcessingStage] {
+                          longWait: Duration, statePartitions: Int, logger: Logger) throws -> [ProcessingStage] {
     let producerProperties = brokerLoad.producerProperties.merging(["message.timeout.ms": "10000"]) { _, new in new }
     return try estados.map { estado in
         let producer = try KafkaProducer(configuration: kafka, properties: producerProperties, logger: logger)
         return try ProcessingStage(estado: estado, delay: delay(estado), topics: topics, kafka: kafka, producer: producer,
                                    queueCapacityPerPartition: queueCapacityPerPartition, longWait: longWait,
-                                   consumerProperties: brokerLoad.consumerProperties, logger: logger)
+                                   consumerProperties: brokerLoad.consumerProperties, statePartitions: statePartitions,
+                                   logger: logger)
     }
 }

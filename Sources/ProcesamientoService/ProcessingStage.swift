@@ -38,6 +38,8 @@ public final class ProcessingStage: Service, Sendable {
     private let lastLag = Mutex<(at: ContinuousClock.Instant, lag: [TopicPartition: Int64])?>(nil)
     /// Where records that cannot be processed go (published when they are due, before their offset is stored).
     let deadLetters: DeadLetterPublisher
+    /// Partitions of the state topics: a record's partition below it is kept for the next state's record.
+    let statePartitions: Int32?
 
     /// - Parameters:
     ///   - estado: the state this worker reads (every state but `finalizado`).
@@ -46,6 +48,9 @@ public final class ProcessingStage: Service, Sendable {
     ///   - longWait: a partition whose newest record is due this far ahead is paused until shortly before
     ///     it is due even when memory would suffice (see ``PausePolicy``).
     ///   - consumerProperties: librdkafka settings of the stage's consumer (e.g. `fetch.wait.max.ms`).
+    ///   - statePartitions: partitions of every state topic (`KAFKA_PARTITIONS`). The next state of a record
+    ///     read from partition p goes to partition p when p is below it, so an order keeps the partition number
+    ///     solicitudes gave it (``PedidoMessage``); nil: by key hash.
     public init(
         estado: Estado,
         delay: Duration,
@@ -55,6 +60,7 @@ public final class ProcessingStage: Service, Sendable {
         queueCapacityPerPartition: Int = 5_000,
         longWait: Duration = .seconds(30),
         consumerProperties: [String: String] = [:],
+        statePartitions: Int? = nil,
         logger: Logger
     ) throws {
         guard let next = estado.next else { throw ConfigurationError("\(estado.rawValue) has no next state to process") }
@@ -63,6 +69,7 @@ public final class ProcessingStage: Service, Sendable {
         self.delay = delay
         self.topics = topics
         self.producer = producer
+        self.statePartitions = statePartitions.map { Int32($0) }
         var logger = logger
         logger[metadataKey: "estado"] = "\(estado.rawValue)"
         self.logger = logger
@@ -239,13 +246,14 @@ public final class ProcessingStage: Service, Sendable {
         metrics.dispatchHandoff.recordInterval(from: takenAt, to: firedAt)
         let results = await withTaskGroup(of: (Int, Bool).self) { group in
             for (index, entry) in entries.enumerated() {
-                let record: KafkaProducerRecord
+                var record: KafkaProducerRecord
                 do {
                     guard let pedido = entry.pedido else {
                         _ = try PedidoMessage.decode(entry.message, topics: topics)
                         continue  // Unreachable: the entry has no order because it did not decode.
                     }
                     record = try PedidoMessage.record(for: pedido.with(estado: next), enteredAt: firedAt, topics: topics)
+                    if let statePartitions, entry.message.partition < statePartitions { record.partition = entry.message.partition }
                 } catch {
                     let (deadLetters, message) = (self.deadLetters, entry.message)
                     group.addTask { (index, await deadLetters.publish(message, error: "\(error)")) }

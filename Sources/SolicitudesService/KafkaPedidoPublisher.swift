@@ -19,20 +19,29 @@ public struct KafkaPedidoPublisher: PedidoPublisher {
     public let topics: PedidoTopics
     /// The longest `publish` may take before it throws ``PublishDeadlineExceeded``.
     public let deadline: Duration
+    /// When set, `recibido`'s partition comes from the time window instead of the key hash.
+    let partitionWindow: RecibidoPartitionWindow?
     private let latency = Timer(label: "solicitudes_publish_duration_seconds", preferredDisplayUnit: .seconds)
     private let failures = Counter(label: "solicitudes_publish_failures_total")
 
     /// - Parameter deadline: hard upper bound on one `publish` (default 4 s, so a 503 comes within 5 s with
     ///   a second to spare on a busy machine).
     public init(producer: KafkaProducer, topics: PedidoTopics, deadline: Duration = .seconds(4)) {
+        self.init(producer: producer, topics: topics, deadline: deadline, partitionWindow: nil)
+    }
+
+    init(producer: KafkaProducer, topics: PedidoTopics, deadline: Duration = .seconds(4),
+         partitionWindow: RecibidoPartitionWindow?) {
         self.producer = producer
         self.topics = topics
         self.deadline = deadline
+        self.partitionWindow = partitionWindow
     }
 
     public func publish(_ pedido: Pedido, enteredAt: Date) async throws {
-        let record = try PedidoMessage.record(for: pedido, enteredAt: enteredAt, topics: topics)
+        var record = try PedidoMessage.record(for: pedido, enteredAt: enteredAt, topics: topics)
         let started = ContinuousClock.now
+        if let partitionWindow { record.partition = partitionWindow.partition(at: started) }
         do {
             try await producer.send(record, deadline: started + deadline)
             latency.recordNanoseconds((ContinuousClock.now - started).nanoseconds)

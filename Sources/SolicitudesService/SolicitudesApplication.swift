@@ -14,6 +14,7 @@ import PedidosServiceKit
 /// | `SOLICITUDES_PORT` | `8080` | HTTP port |
 /// | `SOLICITUDES_HOST` | `127.0.0.1` | address to bind (`0.0.0.0` in containers) |
 /// | `SOLICITUDES_REGISTRO_ESCRITURAS` | `2` | batched journal writes in flight at the same time (fewer: bigger batches, fewer commits) |
+/// | `SOLICITUDES_PARTICION_VENTANA` | `100ms` | orders published within one such window share a `recibido` partition, the next window takes the next one (``RecibidoPartitionWindow``); `0`: partition by key hash |
 /// | `SOLICITUDES_REGISTRO_ACEPTADOS` | `1` | `0` skips the journal of accepted orders (only to measure its cost: an order the broker forgets is then lost) |
 ///
 /// Every order is recorded in `accepted_orders` (``PostgresAcceptedOrderJournal``) as well as published,
@@ -48,7 +49,11 @@ public func buildSolicitudesApplication(
     database.applicationName = "solicitudes"
     let pool = PostgresPool(configuration: database, logger: logger)
     let allocator = BlockPedidoIDAllocator(source: PostgresPedidoIDBlockSource(pool: pool), logger: logger)
-    let publisher = KafkaPedidoPublisher(producer: producer, topics: topics)
+    // recibido's partition by time window (0: by key hash), see RecibidoPartitionWindow.
+    let partitionWindow = try environment["SOLICITUDES_PARTICION_VENTANA"] == "0" ? nil
+        : RecibidoPartitionWindow(partitions: partitions,
+                                  window: environment.duration("SOLICITUDES_PARTICION_VENTANA", default: .milliseconds(100)))
+    let publisher = KafkaPedidoPublisher(producer: producer, topics: topics, partitionWindow: partitionWindow)
     // Every accepted order is also recorded in PostgreSQL (group-committed, alongside the publication).
     let journal: PostgresAcceptedOrderJournal? = environment["SOLICITUDES_REGISTRO_ACEPTADOS"] == "0" ? nil
         : PostgresAcceptedOrderJournal(pool: pool, topicPrefix: topics.prefix,
@@ -79,6 +84,9 @@ public func buildSolicitudesApplication(
     app.beforeServerStarts {
         try await migrations.run()
         try await topicGuard.ensureTopics()
+        if let partitionWindow, let found = try await topicGuard.partitionCount(of: topics.topic(for: .recibido)) {
+            partitionWindow.use(partitions: found)
+        }
         try await allocator.prefetch()
         logger.info("solicitudes ready", metadata: [
             "port": "\(port)", "topic": "\(topics.topic(for: .recibido))", "partitions": "\(partitions)",

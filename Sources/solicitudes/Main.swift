@@ -13,7 +13,8 @@ struct SolicitudesCommand: AsyncParsableCommand {
         abstract: "Recibe pedidos por HTTP (POST /pedidos) y los publica en Kafka.",
         discussion: """
             La configuración se lee del entorno: SOLICITUDES_PORT, SOLICITUDES_HOST, KAFKA_BROKERS, \
-            KAFKA_PROFILE, KAFKA_PARTITIONS, DATABASE_URL, MIGRATIONS_DIR, PEDIDOS_TOPIC_PREFIX, LOG_LEVEL.
+            KAFKA_PROFILE, KAFKA_PARTITIONS, SOLICITUDES_PARTICION_VENTANA, SOLICITUDES_REGISTRO_ESCRITURAS, \
+            DATABASE_URL, MIGRATIONS_DIR, PEDIDOS_TOPIC_PREFIX, LOG_LEVEL.
             """)
 
     @Option(name: .long, help: "Puerto HTTP (reemplaza SOLICITUDES_PORT; por defecto 8080).")

@@ -237,11 +237,14 @@ private struct StageFixture {
     }
 
     /// Publishes order `id` in `recibido` and returns when it entered that state.
-    func publishRecibido(_ id: Int64, precio: String = "759.000") async throws -> Date {
+    /// Publishes order `id` on `recibido`, to `partition` when given (as solicitudes does), else by key hash.
+    func publishRecibido(_ id: Int64, precio: String = "759.000", partition: Int32? = nil) async throws -> Date {
         let pedido = Pedido(id: id, nombre: "Pedido \(id)", precio: try Precio(literal: precio),
                             correo: "p\(id)@example.com", estado: .recibido)
         let now = Date()
-        try await producer.send(PedidoMessage.record(for: pedido, enteredAt: now, topics: topics))
+        var record = try PedidoMessage.record(for: pedido, enteredAt: now, topics: topics)
+        record.partition = partition
+        try await producer.send(record)
         return now
     }
 }
@@ -254,7 +257,7 @@ struct ProcesamientoTests {
         let brokerLoad = BrokerLoadSettings(linger: .milliseconds(50), fetchWait: .milliseconds(200))
         let stages = try makeProcessingStages(Estado.processingStages, delay: { _ in .seconds(1) }, topics: fixture.topics,
                                               kafka: fixture.kafka, brokerLoad: brokerLoad, queueCapacityPerPartition: 100,
-                                              longWait: .seconds(30), logger: fixture.logger)
+                                              longWait: .seconds(30), statePartitions: 1, logger: fixture.logger)
         #expect(stages.map(\.estado) == Estado.processingStages)
         #expect(Set(stages.map { ObjectIdentifier($0.producer) }).count == stages.count)
         // Each one reaches the broker on its own.
@@ -308,27 +311,29 @@ struct ProcesamientoTests {
         await producer.close()
     }
 
-    @Test("orders walk recibido → finalizado, each state at least N after the previous, every partition flowing")
+    @Test("orders walk recibido → finalizado, each state at least N after the previous, on their recibido partition number, every partition flowing")
     func ordersWalkThroughStates() async throws {
         let delay = Duration.milliseconds(300)
         let fixture = try await StageFixture("proc", partitions: 6)
         let (topics, kafka, logger, producer) = (fixture.topics, fixture.kafka, fixture.logger, fixture.producer)
         let stages = try Estado.processingStages.map {
-            try ProcessingStage(estado: $0, delay: delay, topics: topics, kafka: kafka, producer: producer, logger: logger)
+            try ProcessingStage(estado: $0, delay: delay, topics: topics, kafka: kafka, producer: producer,
+                                statePartitions: 6, logger: logger)
         }
         let group = ServiceGroup(services: stages, gracefulShutdownSignals: [], logger: logger)
         let running = Task { try await group.run() }
 
-        // Every state topic is read by a test consumer that records when each order got there.
+        // Every topic is read by a test consumer that records when each order got there.
         let watcher = try KafkaConsumer(configuration: kafka, groupID: TestEnvironment.uniqueName("watch"),
-                                        topics: Array(topics.all.dropFirst()), logger: logger)
+                                        topics: topics.all, logger: logger)
         let seen = KafkaTestSupport.Collector(watcher)
 
         let count = 60
         var sentAt: [Int64: Date] = [:]
         for index in 0..<count {
             let id = Int64(1_000_000 + index)
-            sentAt[id] = try await fixture.publishRecibido(id)
+            // As solicitudes does: the recibido partition does not come from the key (ten orders per partition).
+            sentAt[id] = try await fixture.publishRecibido(id, partition: Int32(index / 10))
         }
         try await waitUntil("\(count) orders finalizado", timeout: .seconds(60), poll: .milliseconds(100)) {
             seen.messages.filter { $0.topic == topics.topic(for: .finalizado) }.count >= count
@@ -341,14 +346,17 @@ struct ProcesamientoTests {
             byOrder[pedido.id, default: [:]][pedido.estado] = message
         }
         #expect(byOrder.count == count)
+        // Every partition carried orders (ten each, whatever their keys hash to).
+        #expect(Set(byOrder.values.compactMap { $0[.recibido]?.partition }) == Set(0..<6))
         for (id, states) in byOrder {
             let times = [sentAt[id]!] + [Estado.preparando, .entregando, .finalizado].map { states[$0]!.timestamp! }
             for (earlier, later) in zip(times, times.dropFirst()) {
                 // Kafka timestamps have millisecond resolution.
                 #expect(later.timeIntervalSince(earlier) >= delay.seconds - 0.002, "order \(id) moved on too early")
             }
-            // Same key, same partition number, in every state topic.
-            #expect(Set(states.values.map(\.partition)).count == 1)
+            // The recibido partition number, in every state topic.
+            #expect(states.count == 4 && Set(states.values.map(\.partition)) == [Int32((id - 1_000_000) / 10)],
+                    "order \(id) left its partition: \(states.mapValues(\.partition))")
         }
         await seen.stop()
         await group.triggerGracefulShutdown()
