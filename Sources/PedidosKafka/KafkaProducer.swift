@@ -9,7 +9,9 @@ import Synchronization
 /// If the handle hits a fatal error (for example after the broker restarted and lost the producer's
 /// state), the producer replaces its handle by itself and retries the sends that failed for that reason
 /// (a send with a deadline only when the retry must settle before it, ``mayRetryOnNewHandle(now:deadline:messageTimeout:)``),
-/// so callers never have to recreate it. As a `Service`, it flushes and closes on graceful shutdown.
+/// so callers never have to recreate it. It also replaces a handle once every broker was down, on a broker
+/// that forgets its topics when it restarts (`replaceAfterBrokersDown`). As a `Service`, it
+/// flushes and closes on graceful shutdown.
 public final class KafkaProducer: Service, Sendable {
     /// The live librdkafka handle and the thread polling it. Replaced after a fatal error.
     private final class Generation: Sendable {
@@ -17,6 +19,9 @@ public final class KafkaProducer: Service, Sendable {
         let client: RDKafkaClient
         let poller: RDKafkaPoller
         let deliveries = DeliveryRegistry()
+        /// Whether a record was ever handed to this handle: only then does it hold partitions and leaders of
+        /// topics, which a broker that restarted empty no longer has (``KafkaProducer`` replaces it then).
+        let handedRecords = Atomic(false)
 
         /// - Parameter wedged: called (on the poller thread) when a delivery report is overdue past the
         ///   handle's report deadline.
@@ -112,6 +117,7 @@ public final class KafkaProducer: Service, Sendable {
                 throw KafkaError(kind: .deadlineExceeded, message: "not acknowledged before the caller's deadline")
             }
             let generation = try currentGeneration()
+            generation.handedRecords.store(true, ordering: .relaxed)
             let reportBy = ContinuousClock.now + reportDeadline
             let registries = deadline == nil ? [generation.deliveries] : [generation.deliveries, deadlines.registry]
             do {
@@ -212,11 +218,35 @@ public final class KafkaProducer: Service, Sendable {
             if fatal {
                 // Not on this thread: the poller of the failing handle is the one calling us.
                 startThread(name: "kafka-producer-replace") { self.replace(id, reason: error) }
+            } else if error.isAllBrokersDown, !Self.keepsTopicsAcrossRestarts {
+                startThread(name: "kafka-producer-replace") { self.replaceAfterBrokersDown(id, reason: error) }
             } else {
                 self.logger.debug("producer: \(error.message)")
             }
         }
         return try RDKafkaClient(kind: .producer, properties: properties, callbacks: callbacks)
+    }
+
+    /// Whether the broker keeps its topics when it restarts (the embedded broker on durable storage,
+    /// ``EmbeddedBrokerStorage/isDurable``). Otherwise a handle is replaced once every broker was down; on a
+    /// real cluster that costs one reconnect and the records in flight at that moment.
+    static var keepsTopicsAcrossRestarts: Bool { EmbeddedBrokerStorage.isDurable }
+
+    /// Replaces generation `id` after every broker was down, if it was ever handed a record.
+    ///
+    /// Such a handle still routes records by the partitions and leaders it cached before. The embedded
+    /// broker in memory comes back without the topics, and Tansu 0.6.0 acknowledges a record written to a
+    /// topic it no longer has; when TopicGuard creates the topic again, Tansu resets that partition's
+    /// offsets, so the acknowledged record is never read, and later writes to the partition fail with an
+    /// unknown broker error (`docs/resultados/reinicio-broker-20261206/`). Retiring the handle at once fails
+    /// its queued and in-flight records (their callers are told "not acknowledged", never lose an
+    /// acknowledged one), and the next send starts a fresh handle, which waits until the topic exists.
+    private func replaceAfterBrokersDown(_ id: Int, reason: KafkaError) {
+        let published = state.withLock { state in
+            state.generation.map { $0.id == id && $0.handedRecords.load(ordering: .relaxed) } ?? false
+        }
+        guard published else { return }
+        replace(id, reason: reason)
     }
 
     /// Drops generation `id` if it is still the current one; the next send creates a fresh handle.
