@@ -14,7 +14,7 @@ import PedidosServiceKit
 /// | `SOLICITUDES_PORT` | `8080` | HTTP port |
 /// | `SOLICITUDES_HOST` | `127.0.0.1` | address to bind (`0.0.0.0` in containers) |
 /// | `SOLICITUDES_REGISTRO_ESCRITURAS` | `2` | batched journal writes in flight at the same time (fewer: bigger batches, fewer commits) |
-/// | `SOLICITUDES_PARTICION_VENTANA` | `0` (off) | e.g. `100ms`: orders published within one such window share a `recibido` partition, the next window takes the next one (``RecibidoPartitionWindow``); `0`: by key hash. Off by default: slower recovery after the embedded broker restarts empty |
+/// | `SOLICITUDES_PARTICION_VENTANA` | `100ms` | orders published within one such window share a `recibido` partition, the next window takes the next one (``RecibidoPartitionWindow``); `0`: by key hash |
 /// | `SOLICITUDES_REGISTRO_ACEPTADOS` | `1` | `0` skips the journal of accepted orders (only to measure its cost: an order the broker forgets is then lost) |
 ///
 /// Every order is recorded in `accepted_orders` (``PostgresAcceptedOrderJournal``) as well as published,
@@ -49,12 +49,13 @@ public func buildSolicitudesApplication(
     database.applicationName = "solicitudes"
     let pool = PostgresPool(configuration: database, logger: logger)
     let allocator = BlockPedidoIDAllocator(source: PostgresPedidoIDBlockSource(pool: pool), logger: logger)
-    // recibido's partition by time window when asked for (unset or 0: by key hash), see RecibidoPartitionWindow.
-    // Off by default: with it, the pipeline took ~2 minutes instead of ~40 s to complete the orders accepted
-    // right after the embedded broker restarted empty (PipelineFaultTests), docs/rendimiento.md §7.
-    let partitionWindow = try environment["SOLICITUDES_PARTICION_VENTANA"].flatMap { $0 == "0" ? nil : $0 }.map { _ in
-        RecibidoPartitionWindow(partitions: partitions,
-                                window: try environment.duration("SOLICITUDES_PARTICION_VENTANA", default: .milliseconds(100)))
+    // recibido's partition by time window (see RecibidoPartitionWindow, docs/rendimiento.md §7); `0`: by key hash.
+    let partitionWindow: RecibidoPartitionWindow?
+    if environment["SOLICITUDES_PARTICION_VENTANA"] == "0" {
+        partitionWindow = nil
+    } else {
+        let window = try environment.duration("SOLICITUDES_PARTICION_VENTANA", default: .milliseconds(100))
+        partitionWindow = RecibidoPartitionWindow(partitions: partitions, window: window)
     }
     let publisher = KafkaPedidoPublisher(producer: producer, topics: topics, partitionWindow: partitionWindow)
     // Every accepted order is also recorded in PostgreSQL (group-committed, alongside the publication).
