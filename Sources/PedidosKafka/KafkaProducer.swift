@@ -19,9 +19,9 @@ public final class KafkaProducer: Service, Sendable {
         let client: RDKafkaClient
         let poller: RDKafkaPoller
         let deliveries = DeliveryRegistry()
-        /// Whether a record was ever handed to this handle: only then does it hold partitions and leaders of
+        /// Whether a broker ever acknowledged a record of this handle: then it holds partitions and leaders of
         /// topics, which a broker that restarted empty no longer has (``KafkaProducer`` replaces it then).
-        let handedRecords = Atomic(false)
+        let acknowledged = Atomic(false)
 
         /// - Parameter wedged: called (on the poller thread) when a delivery report is overdue past the
         ///   handle's report deadline.
@@ -117,11 +117,10 @@ public final class KafkaProducer: Service, Sendable {
                 throw KafkaError(kind: .deadlineExceeded, message: "not acknowledged before the caller's deadline")
             }
             let generation = try currentGeneration()
-            generation.handedRecords.store(true, ordering: .relaxed)
             let reportBy = ContinuousClock.now + reportDeadline
             let registries = deadline == nil ? [generation.deliveries] : [generation.deliveries, deadlines.registry]
             do {
-                return try await withCheckedThrowingContinuation { continuation in
+                let report = try await withCheckedThrowingContinuation { continuation in
                     let promise = DeliveryPromise(continuation, registries: registries, reportDeadline: reportBy,
                                                   callerDeadline: deadline)
                     if let deadline { deadlines.expect(deadline) }
@@ -133,6 +132,8 @@ public final class KafkaProducer: Service, Sendable {
                         promise.complete(.failure(KafkaError(kind: .other, message: "\(error)")))
                     }
                 }
+                if !generation.acknowledged.load(ordering: .relaxed) { generation.acknowledged.store(true, ordering: .relaxed) }
+                return report
             } catch let error as KafkaError where (error.kind == .fatal || error.isStaleProducerState) && attempt < fatalRetries {
                 // A copy handed to a new handle lives for `message.timeout.ms` from now. If that could
                 // outlast the caller's deadline, the caller might be told "not acknowledged" while the
@@ -232,7 +233,7 @@ public final class KafkaProducer: Service, Sendable {
     /// real cluster that costs one reconnect and the records in flight at that moment.
     static var keepsTopicsAcrossRestarts: Bool { EmbeddedBrokerStorage.isDurable }
 
-    /// Replaces generation `id` after every broker was down, if it was ever handed a record.
+    /// Replaces generation `id` after every broker was down, if a broker ever acknowledged one of its records.
     ///
     /// Such a handle still routes records by the partitions and leaders it cached before. The embedded
     /// broker in memory comes back without the topics, and Tansu 0.6.0 acknowledges a record written to a
@@ -240,12 +241,14 @@ public final class KafkaProducer: Service, Sendable {
     /// offsets, so the acknowledged record is never read, and later writes to the partition fail with an
     /// unknown broker error (`docs/resultados/reinicio-broker-20261206/`). Retiring the handle at once fails
     /// its queued and in-flight records (their callers are told "not acknowledged", never lose an
-    /// acknowledged one), and the next send starts a fresh handle, which waits until the topic exists.
+    /// acknowledged one), and the next send starts a fresh handle, which waits until the topic exists. A handle
+    /// with nothing acknowledged yet (no broker reached, or only the restarted one, whose topics it learns
+    /// afresh) is kept: its records wait until their deadline, and a replacement would know no more.
     private func replaceAfterBrokersDown(_ id: Int, reason: KafkaError) {
-        let published = state.withLock { state in
-            state.generation.map { $0.id == id && $0.handedRecords.load(ordering: .relaxed) } ?? false
+        let used = state.withLock { state in
+            state.generation.map { $0.id == id && $0.acknowledged.load(ordering: .relaxed) } ?? false
         }
-        guard published else { return }
+        guard used else { return }
         replace(id, reason: reason)
     }
 
