@@ -13,7 +13,8 @@ import Synchronization
 /// that forgets its topics when it restarts (`replaceAfterBrokersDown`). As a `Service`, it
 /// flushes and closes on graceful shutdown.
 public final class KafkaProducer: Service, Sendable {
-    /// The live librdkafka handle and the thread polling it. Replaced after a fatal error.
+    /// The live librdkafka handle and the thread polling it. Replaced after a fatal error, a wedged delivery, or
+    /// every broker down (``KafkaProducer/replaceAfterBrokersDown(_:reason:)``).
     private final class Generation: Sendable {
         let id: Int
         let client: RDKafkaClient
