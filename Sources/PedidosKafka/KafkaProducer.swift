@@ -220,7 +220,9 @@ public final class KafkaProducer: Service, Sendable {
             if fatal {
                 // Not on this thread: the poller of the failing handle is the one calling us.
                 startThread(name: "kafka-producer-replace") { self.replace(id, reason: error) }
-            } else if error.isAllBrokersDown, !Self.keepsTopicsAcrossRestarts {
+            } else if error.isAllBrokersDown, !EmbeddedBrokerStorage.isDurable {
+                // The durable embedded broker keeps its topics; elsewhere (memory broker, real cluster) a
+                // replacement costs one reconnect and the records in flight at that moment.
                 startThread(name: "kafka-producer-replace") { self.replaceAfterBrokersDown(id, reason: error) }
             } else {
                 self.logger.debug("producer: \(error.message)")
@@ -228,11 +230,6 @@ public final class KafkaProducer: Service, Sendable {
         }
         return try RDKafkaClient(kind: .producer, properties: properties, callbacks: callbacks)
     }
-
-    /// Whether the broker keeps its topics when it restarts (the embedded broker on durable storage,
-    /// ``EmbeddedBrokerStorage/isDurable``). Otherwise a handle is replaced once every broker was down; on a
-    /// real cluster that costs one reconnect and the records in flight at that moment.
-    static var keepsTopicsAcrossRestarts: Bool { EmbeddedBrokerStorage.isDurable }
 
     /// Replaces generation `id` after every broker was down, if a broker ever acknowledged one of its records.
     ///
