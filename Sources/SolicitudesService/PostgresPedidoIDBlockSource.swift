@@ -3,8 +3,8 @@ import PedidosPostgres
 /// Reserves id blocks from a PostgreSQL sequence whose increment is the block size
 /// (`order_id_blocks`, created by `migrations/001_pedidos.sql` with `INCREMENT BY 1000`).
 ///
-/// `nextval` returns the first id of a block nobody else will get; the block size is read from
-/// `pg_sequences` in the same statement, so changing the sequence's increment never causes overlaps.
+/// `nextval` returns the first id of a block nobody else will get; the block size is read from the
+/// sequence's catalog row in the same statement, so changing the sequence's increment never causes overlaps.
 /// One round trip per block: with blocks of 1000, PostgreSQL is touched once per 1000 orders.
 public struct PostgresPedidoIDBlockSource: PedidoIDBlockSource {
     /// The sequence used by default.
@@ -22,13 +22,14 @@ public struct PostgresPedidoIDBlockSource: PedidoIDBlockSource {
     }
 
     /// The sequence name travels as a parameter (`$1::regclass`), never spliced into the SQL text.
+    ///
+    /// The increment comes from the catalog row of this one sequence (`pg_sequence`), not from the
+    /// `pg_sequences` view: PostgreSQL evaluates that view's `last_value` for every sequence in the database
+    /// before joining, so it waits on any sequence another session is dropping and then fails with
+    /// "could not open relation with OID".
     static let statement = """
         SELECT nextval($1::regclass) AS first,
-               (SELECT s.increment_by
-                  FROM pg_sequences s
-                  JOIN pg_class c ON c.relname = s.sequencename
-                  JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = s.schemaname
-                 WHERE c.oid = $1::regclass) AS size
+               (SELECT seqincrement FROM pg_catalog.pg_sequence WHERE seqrelid = $1::regclass) AS size
         """
 
     public func nextBlock() async throws -> Range<Int64> {

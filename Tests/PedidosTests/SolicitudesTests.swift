@@ -108,7 +108,7 @@ struct SolicitudesTests {
         let pools = try (0..<2).map { _ in try PostgresTestSupport.pool(poolSize: 1) }
         try await MigrationRunner(pool: pools[0], directory: TestEnvironment.repositoryRoot.appendingPathComponent("migrations")).run()
         let increment = try await pools[0].query(
-            "SELECT increment_by FROM pg_sequences WHERE sequencename = 'order_id_blocks'")[0].int64("increment_by")
+            "SELECT seqincrement FROM pg_catalog.pg_sequence WHERE seqrelid = 'order_id_blocks'::regclass")[0].int64("seqincrement")
         let allocators = pools.map { BlockPedidoIDAllocator(source: PostgresPedidoIDBlockSource(pool: $0)) }
         let perAllocator = Int(increment) * 2 + 500 // crosses at least two block boundaries each
         let results = try await withThrowingTaskGroup(of: [Int64].self) { group in
@@ -148,6 +148,31 @@ struct SolicitudesTests {
             var ids: [Int64] = []
             for _ in 0..<20 { ids.append(try await allocator.nextID()) }
             #expect(ids == Array(15..<35))
+        }
+    }
+
+    @Test("reserving a block reads only its own sequence: it does not wait on one another session is dropping")
+    func blockReservationIgnoresOtherSequences() async throws {
+        try await PostgresTestSupport.withScratchSchema(poolSize: 2) { pool, _ in
+            try await pool.execute("CREATE SEQUENCE sol_blocks START WITH 1 INCREMENT BY 5")
+            try await pool.execute("CREATE SEQUENCE sol_other")
+            let source = PostgresPedidoIDBlockSource(pool: pool, sequence: "sol_blocks")
+            let reserved = LockedValue<Result<Range<Int64>, any Error>?>(nil)
+            // The DROP holds sol_other's exclusive lock until this transaction ends; reading every sequence's
+            // last value (the pg_sequences view) would wait for it and then fail, as concurrent tests showed.
+            try await pool.withTransaction { transaction in
+                try await transaction.execute("DROP SEQUENCE sol_other")
+                let reservation = Task {
+                    let result: Result<Range<Int64>, any Error>
+                    do { result = .success(try await source.nextBlock()) } catch { result = .failure(error) }
+                    reserved.withValue { $0 = result }
+                }
+                defer { reservation.cancel() }
+                try await waitUntil("a block reserved while sol_other is being dropped", timeout: .seconds(10)) {
+                    reserved.withValue { $0 != nil }
+                }
+            }
+            #expect(try reserved.withValue { try $0?.get() } == 1..<6)
         }
     }
 
