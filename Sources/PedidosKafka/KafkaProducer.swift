@@ -236,8 +236,8 @@ public final class KafkaProducer: Service, Sendable {
     /// Such a handle still routes records by the partitions and leaders it cached before. The embedded
     /// broker in memory comes back without the topics, and Tansu 0.6.0 acknowledges a record written to a
     /// topic it no longer has; when TopicGuard creates the topic again, Tansu resets that partition's
-    /// offsets, so the acknowledged record is never read, and later writes to the partition fail with an
-    /// unknown broker error (`docs/resultados/reinicio-broker-20261206/`). Retiring the handle at once fails
+    /// offsets, so the acknowledged record is not read until another write reaches the partition, and that
+    /// write fails once with an unknown broker error (`docs/resultados/reinicio-broker-20261206/`). Retiring the handle at once fails
     /// its queued and in-flight records (their callers are told "not acknowledged", never lose an
     /// acknowledged one), and the next send starts a fresh handle, which waits until the topic exists. A handle
     /// with nothing acknowledged yet (no broker reached, or only the restarted one, whose topics it learns

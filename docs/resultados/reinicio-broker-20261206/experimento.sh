@@ -41,9 +41,10 @@ echo b >&7; sleep 2                                   # "b": the broker is back,
 # "c": a fresh auto-creating client creates the topic again (4 partitions) with a record to partition 0.
 echo c | "$CLIENT" -P -t t1 -p 0 -b "127.0.0.1:$PORT" -d msg >"$WORK/creator.log" 2>&1
 sleep 3; echo d >&7; sleep 2                          # "d": after the topic exists again
+echo e >&7; sleep 2; echo f >&7; sleep 2              # "e", "f": the partition's next writes
 report() { grep -a "delivered\|encountered error" "$1" | sed 's/^[0-9.]* RDKAFKA-7-MSGSET: rdkafka#producer-1: \[[^]]*\]: [^ ]* //'; }
-echo "== delivery reports of b and d (a's broker is gone), then of c:"
-report "$WORK/producer.log" | tail -n 2
+echo "== delivery reports of b, d, e and f (a's broker is gone), then of c:"
+report "$WORK/producer.log" | tail -n 4
 report "$WORK/creator.log"
 echo "== what a consumer reads from each partition of the re-created topic:"
 for p in 0 1 2 3; do
