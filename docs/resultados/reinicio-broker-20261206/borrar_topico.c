@@ -1,4 +1,4 @@
-/* Deletes one topic through librdkafka's Admin API (for experimento-borrado.sh): borrar_topico BROKERS TOPIC */
+/* Deletes one topic through librdkafka's Admin API (for experimento.sh ... borrado): borrar_topico BROKERS TOPIC */
 #include <stdio.h>
 #include <string.h>
 #include <librdkafka/rdkafka.h>
