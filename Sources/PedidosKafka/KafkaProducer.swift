@@ -8,10 +8,11 @@ import Synchronization
 ///
 /// If the handle hits a fatal error (for example after the broker restarted and lost the producer's
 /// state), the producer replaces its handle by itself and retries the sends that failed for that reason
-/// (a send with a deadline only when the retry must settle before it, ``mayRetryOnNewHandle(now:deadline:messageTimeout:)``),
+/// (a send with a deadline only when the retry must settle before it, ``mayRetry(now:deadline:messageTimeout:)``),
 /// so callers never have to recreate it. It also replaces a handle once every broker was down, on a broker
-/// that forgets its topics when it restarts (`replaceAfterBrokersDown`). As a `Service`, it
-/// flushes and closes on graceful shutdown.
+/// that forgets its topics when it restarts (`replaceAfterBrokersDown`), and on the embedded broker retries
+/// a send that failed with an unknown broker error, which there means an orphan batch took its offset
+/// (``KafkaError/isUnknownBrokerError``). As a `Service`, it flushes and closes on graceful shutdown.
 public final class KafkaProducer: Service, Sendable {
     /// The live librdkafka handle and the thread polling it. Replaced after a fatal error, a wedged delivery, or
     /// every broker down (``KafkaProducer/replaceAfterBrokersDown(_:reason:)``).
@@ -73,6 +74,9 @@ public final class KafkaProducer: Service, Sendable {
     private let state = Mutex(State())
     /// How many times a send is retried on a fresh handle after a fatal error.
     private let fatalRetries = 2
+    /// How many times a send is retried at once after an unknown broker error, on the embedded broker only
+    /// (``KafkaError/isUnknownBrokerError``: each attempt steps past one orphan batch of the partition).
+    private let unknownErrorRetries: Int
     /// `message.timeout.ms`: librdkafka reports a record's fate (acknowledged or failed) within this
     /// time of handing it to a handle.
     private let messageTimeout: Duration
@@ -93,6 +97,8 @@ public final class KafkaProducer: Service, Sendable {
         all.merge(configuration.properties) { _, new in new }
         self.properties = all
         self.logger = logger
+        // On a real cluster an unknown error says nothing about whether the write was stored: never retried.
+        unknownErrorRetries = configuration.profile == .embedded ? 64 : 0
         let messageTimeout = Int(all["message.timeout.ms"] ?? "") ?? 30_000
         self.messageTimeout = .milliseconds(messageTimeout)
         reportDeadline = .milliseconds(messageTimeout + 2_000)
@@ -113,6 +119,7 @@ public final class KafkaProducer: Service, Sendable {
     @discardableResult
     public func send(_ record: KafkaProducerRecord, deadline: ContinuousClock.Instant? = nil) async throws -> KafkaDeliveryReport {
         var attempt = 0
+        var unknownErrors = 0
         while true {
             if let deadline, ContinuousClock.now >= deadline {
                 throw KafkaError(kind: .deadlineExceeded, message: "not acknowledged before the caller's deadline")
@@ -140,7 +147,7 @@ public final class KafkaProducer: Service, Sendable {
                 // outlast the caller's deadline, the caller might be told "not acknowledged" while the
                 // copy is still delivered afterwards: the order would exist although its client was
                 // answered 503 and retried it. So retry only when the new handle must settle in time.
-                guard Self.mayRetryOnNewHandle(now: ContinuousClock.now, deadline: deadline, messageTimeout: messageTimeout) else {
+                guard Self.mayRetry(now: ContinuousClock.now, deadline: deadline, messageTimeout: messageTimeout) else {
                     replace(generation.id, reason: error)
                     throw error
                 }
@@ -148,6 +155,13 @@ public final class KafkaProducer: Service, Sendable {
                 logger.warning("producer handle failed fatally; retrying on a new handle",
                                metadata: ["error": "\(error)", "attempt": "\(attempt)"])
                 replace(generation.id, reason: error)
+            } catch let error as KafkaError where error.isUnknownBrokerError && unknownErrors < unknownErrorRetries
+                        && Self.mayRetry(now: ContinuousClock.now, deadline: deadline, messageTimeout: messageTimeout) {
+                // The partition's next offset held an orphan batch (Tansu, a topic created again): this write
+                // was not stored and the broker moved past that offset, so the same handle tries again now.
+                unknownErrors += 1
+                logger.debug("unknown broker error; retrying past an orphan batch",
+                             metadata: ["topic": "\(record.topic)", "attempt": "\(unknownErrors)"])
             } catch let error as KafkaError where error.kind == .timedOut {
                 // A record that timed out may mean a dead broker, or a handle whose idempotence state no
                 // longer matches a restarted broker (it then times out forever without a fatal error).
@@ -158,11 +172,12 @@ public final class KafkaProducer: Service, Sendable {
         }
     }
 
-    /// Whether a send that failed fatally may be retried on a new handle: only if the copy handed to it
-    /// (reported within `messageTimeout`) must settle before the caller's `deadline`, so a caller told
-    /// "not acknowledged" never has its record delivered afterwards. Without a deadline, always.
-    static func mayRetryOnNewHandle(now: ContinuousClock.Instant, deadline: ContinuousClock.Instant?,
-                                    messageTimeout: Duration) -> Bool {
+    /// Whether a failed send may be handed to a handle again (a new one after a fatal error, the same one
+    /// after an unknown broker error): only if the copy (reported within `messageTimeout`) must settle before
+    /// the caller's `deadline`, so a caller told "not acknowledged" never has its record delivered
+    /// afterwards. Without a deadline, always.
+    static func mayRetry(now: ContinuousClock.Instant, deadline: ContinuousClock.Instant?,
+                         messageTimeout: Duration) -> Bool {
         guard let deadline else { return true }
         return deadline - now >= messageTimeout
     }

@@ -228,6 +228,40 @@ struct KafkaTests {
         await collector.stop()
     }
 
+    @Test("records acknowledged while their topic was deleted do not make later sends to its partition fail")
+    func sendsPastOrphanBatches() async throws {
+        let topic = try await KafkaTestSupport.makeTopic("huerfanos", partitions: 2)
+        let producer = try KafkaProducer(configuration: KafkaTestSupport.configuration(), logger: logger)
+        _ = try await producer.send(KafkaProducerRecord(topic: topic, partition: 1, value: Array("antes".utf8)))
+        let admin = try KafkaAdmin(configuration: KafkaTestSupport.configuration(), logger: logger)
+        #expect(try await admin.deleteTopics([topic]) == [topic])
+        // The producer still routes by the partitions it cached, and Tansu 0.6.0 acknowledges writes to the
+        // deleted topic, each batch stored at the next offset from 0; creating the topic again leaves them
+        // behind, and a write given one of their offsets fails with an unknown broker error.
+        var orphans: [String] = []
+        for index in 0..<5 {
+            let value = "huerfano-\(index)"
+            let record = KafkaProducerRecord(topic: topic, partition: 1, value: Array(value.utf8))
+            if (try? await producer.send(record, deadline: .now + .seconds(5))) != nil {
+                orphans.append(value)
+            }
+        }
+        try #require(orphans.count >= 2, "Tansu no longer acknowledges writes to a deleted topic: this test is moot")
+        try await admin.ensureTopics([.init(name: topic, partitions: 2)])
+
+        for index in 0..<3 {
+            _ = try await producer.send(KafkaProducerRecord(topic: topic, partition: 1, value: Array("despues-\(index)".utf8)))
+        }
+        await producer.close()
+        let consumer = try KafkaConsumer(configuration: KafkaTestSupport.configuration(), groupID: TestEnvironment.uniqueName("huerfanos"),
+                                         topics: [topic], logger: logger)
+        let collector = KafkaTestSupport.Collector(consumer)
+        try await waitUntil("the records sent after the topic came back", timeout: .seconds(40)) {
+            Set(collector.messages.compactMap(\.valueString)).isSuperset(of: ["despues-0", "despues-1", "despues-2"])
+        }
+        await collector.stop()
+    }
+
     @Test("a restarted member resumes at the committed offset")
     func commitThenRestart() async throws {
         let topic = try await KafkaTestSupport.makeTopic("commit", partitions: 1)

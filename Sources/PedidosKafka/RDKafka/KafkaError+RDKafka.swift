@@ -38,6 +38,12 @@ extension KafkaError {
             .contains { $0.rawValue == code }
     }
 
+    /// The broker failed the write with an unknown error (Kafka's `UNKNOWN_SERVER_ERROR`). Tansu 0.6.0 answers
+    /// so when the offset it gives a batch already holds an orphan: a batch it acknowledged while the topic
+    /// was gone, left behind when the topic was created again (`docs/resultados/reinicio-broker-20261206/`).
+    /// The write was not stored and its offsets are used up, so the next write to the partition goes past.
+    var isUnknownBrokerError: Bool { code == RD_KAFKA_RESP_ERR_UNKNOWN.rawValue }
+
     /// librdkafka reported that no broker of the cluster can be reached.
     var isAllBrokersDown: Bool { code == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN.rawValue }
 }
