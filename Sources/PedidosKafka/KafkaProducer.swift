@@ -160,8 +160,8 @@ public final class KafkaProducer: Service, Sendable {
                 // The partition's next offset held an orphan batch (Tansu, a topic created again): this write
                 // was not stored and the broker moved past that offset, so the same handle tries again now.
                 unknownErrors += 1
-                logger.debug("unknown broker error; retrying past an orphan batch",
-                             metadata: ["topic": "\(record.topic)", "attempt": "\(unknownErrors)"])
+                logger.log(level: unknownErrors == 1 ? .info : .debug, "unknown broker error; retrying past an orphan batch",
+                           metadata: ["topic": "\(record.topic)", "attempt": "\(unknownErrors)"])
             } catch let error as KafkaError where error.kind == .timedOut {
                 // A record that timed out may mean a dead broker, or a handle whose idempotence state no
                 // longer matches a restarted broker (it then times out forever without a fatal error).
