@@ -252,11 +252,12 @@ public final class KafkaProducer: Service, Sendable {
     /// broker in memory comes back without the topics, and Tansu 0.6.0 acknowledges a record written to a
     /// topic it no longer has; when TopicGuard creates the topic again, Tansu resets that partition's
     /// offsets, so the acknowledged record is not read until another write reaches the partition, and that
-    /// write fails once with an unknown broker error (`docs/resultados/reinicio-broker-20261206/`). Retiring the handle at once fails
-    /// its queued and in-flight records (their callers are told "not acknowledged", never lose an
-    /// acknowledged one), and the next send starts a fresh handle, which waits until the topic exists. A handle
-    /// with nothing acknowledged yet (no broker reached, or only the restarted one, whose topics it learns
-    /// afresh) is kept: its records wait until their deadline, and a replacement would know no more.
+    /// write fails once with an unknown broker error (`docs/resultados/reinicio-broker-20261206/`). Retiring
+    /// the handle at once fails its queued and in-flight records (their callers are told "not acknowledged",
+    /// never lose an acknowledged one), and the next send starts a fresh handle, which waits until the topic
+    /// exists. A handle with nothing acknowledged yet (no broker reached, or only the restarted one, whose
+    /// topics it learns afresh) is kept: its records wait until their deadline, and a replacement would know
+    /// no more.
     private func replaceAfterBrokersDown(_ id: Int, reason: KafkaError) {
         let used = state.withLock { state in
             state.generation.map { $0.id == id && $0.acknowledged.load(ordering: .relaxed) } ?? false
