@@ -20,6 +20,8 @@ final class PostgresConnection {
     private var unusable = false
     /// Statements prepared on this connection; nil when the configuration turns preparing off.
     private var statements: PreparedStatementCache?
+    /// The planning the session's `plan_cache_mode` gives now (when preparing: it starts per execution).
+    private var sessionPlanning: PostgresPlanning = .perExecution
 
     /// Receives server notices (e.g. "relation already exists, skipping") so they go to the log, not stderr.
     private final class NoticeSink {
@@ -88,7 +90,7 @@ final class PostgresConnection {
                        set_config('plan_cache_mode', $3, false)
                 """,
                 [configuration.searchPath.map(PostgresValue.string) ?? .null, .string(configuration.statementTimeoutSetting),
-                 .string(configuration.preparedStatements ? "force_custom_plan" : "auto")]
+                 .string(configuration.preparedStatements ? PostgresPlanning.perExecution.planCacheMode : "auto")]
             )
         } catch let error as PostgresError {
             throw PostgresError(.connectionFailed, "cannot prepare the session on \(configuration): \(error.message)",
@@ -105,9 +107,11 @@ final class PostgresConnection {
 
     /// Runs one parameterised statement (text format in and out): prepared on this connection the first
     /// time it runs (`PQprepare`, then `PQexecPrepared`), so the server parses and analyses it once, not on
-    /// every execution (it still plans every execution: see ``PreparedStatementCache``); unprepared
-    /// (`PQexecParams`) when preparing is off or the cache is full.
-    func execute(_ sql: String, _ parameters: [PostgresValue]) throws -> PostgresResult {
+    /// every execution (it still plans every execution unless `planning` is `.reused`: see
+    /// ``PreparedStatementCache``); unprepared (`PQexecParams`) when preparing is off or the cache is full.
+    func execute(_ sql: String, _ parameters: [PostgresValue],
+                 planning: PostgresPlanning = .perExecution) throws -> PostgresResult {
+        try switchSession(to: planning)
         let types: [Oid] = parameters.map { Oid($0.typeOID) }
         var texts: [UnsafeMutablePointer<CChar>?] = []
         texts.reserveCapacity(parameters.count)
@@ -143,6 +147,15 @@ final class PostgresConnection {
             guard isIdle, let fresh = try preparedName(for: key) else { throw error }
             return try run(fresh)
         }
+    }
+
+    /// Sets the session's `plan_cache_mode` for `planning` if it gives another one now. Only between
+    /// transactions: inside one a switch would be undone by a rollback, so there the session keeps the mode it
+    /// had at BEGIN, which is per execution (BEGIN itself runs with the default planning, and switches back).
+    private func switchSession(to planning: PostgresPlanning) throws {
+        guard statements != nil, planning != sessionPlanning, isIdle else { return }
+        _ = try consume(PQexec(handle, "SET plan_cache_mode = \(planning.planCacheMode)"))
+        sessionPlanning = planning
     }
 
     /// The name `key` is prepared under on this connection, preparing it now if it is new; nil when it is to

@@ -69,18 +69,25 @@ public final class PostgresPool: Sendable {
     /// - Parameters:
     ///   - sql: SQL text with `$1`, `$2`, ... placeholders; never build it from input.
     ///   - parameters: the values for the placeholders, in order.
+    ///   - planning: whether the server plans every execution (the default) or reuses one plan (see
+    ///     ``PostgresPlanning/reused`` for the only statements that may).
     /// - Throws: `PostgresError` (server errors carry `sqlState`).
-    public func query(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> [PostgresRow] {
+    public func query(_ sql: String, _ parameters: [PostgresValue] = [],
+                      planning: PostgresPlanning = .perExecution) async throws -> [PostgresRow] {
         try await withSlot { slot in
-            try await slot.run { connection, _ in try connection.execute(sql, parameters).rows }
+            try await slot.run { connection, _ in try connection.execute(sql, parameters, planning: planning).rows }
         }
     }
 
-    /// Runs a parameterised statement and returns the number of rows it inserted, updated or deleted.
+    /// Runs a parameterised statement and returns the number of rows it inserted, updated or deleted
+    /// (parameters as in ``query(_:_:planning:)``).
     @discardableResult
-    public func execute(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> Int {
+    public func execute(_ sql: String, _ parameters: [PostgresValue] = [],
+                        planning: PostgresPlanning = .perExecution) async throws -> Int {
         try await withSlot { slot in
-            try await slot.run { connection, _ in try connection.execute(sql, parameters).affectedRows }
+            try await slot.run { connection, _ in
+                try connection.execute(sql, parameters, planning: planning).affectedRows
+            }
         }
     }
 

@@ -37,7 +37,7 @@ public final class PostgresAcceptedOrderJournal: AcceptedOrderJournal {
         batcher = GroupCommitBatcher(maxBatchSize: 1000, maxConcurrentFlushes: maxConcurrentWrites, deadline: deadline) {
             entries in
             let started = ContinuousClock.now
-            try await pool.execute(Self.insertSQL, Self.parameters(entries, topicPrefix: topicPrefix))
+            try await pool.execute(Self.insertSQL, Self.parameters(entries, topicPrefix: topicPrefix), planning: .reused)
             let written = ContinuousClock.now
             batchSize.record(entries.count)
             latency.recordNanoseconds((written - started).nanoseconds)
@@ -60,6 +60,9 @@ public final class PostgresAcceptedOrderJournal: AcceptedOrderJournal {
         }
     }
 
+    /// Planned once per connection (``PostgresPlanning/reused``): its plan is the same whatever the batch and
+    /// however many orders the table holds (rows from `unnest`, the conflict checked on the primary key), and
+    /// planning it every time cost PostgreSQL 0.02 ms per batch (docs/resultados/planes-registro-20261206).
     static let insertSQL = """
         INSERT INTO accepted_orders (id, nombre, precio, correo, accepted_at, topic_prefix)
         SELECT u.*, $6 FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) AS u

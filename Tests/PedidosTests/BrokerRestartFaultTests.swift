@@ -68,8 +68,8 @@ struct BrokerRestartFaultTests {
         let pool = try checks.pool()
         var lastFinalized: Date?
         var done: Set<Int64> = []
-        let finished = try? await waitUntil("\(ids.count) accepted orders finalizado with four mails sent", timeout: .seconds(60),
-                                           poll: .milliseconds(250)) {
+        let finished: Void? = try? await waitUntil("\(ids.count) accepted orders finalizado with four mails sent",
+                                                 timeout: .seconds(60), poll: .milliseconds(250)) {
             let rows = try await pool.query("""
                 SELECT o.id, o.state, (SELECT count(*) FROM order_transitions t WHERE t.order_id = o.id) AS transitions,
                        (SELECT count(*) FROM email_outbox e WHERE e.order_id = o.id AND e.status = 'sent') AS sent

@@ -503,6 +503,47 @@ struct PostgresTests {
         }
     }
 
+    @Test("a statement run with reused planning is planned once; the statements after it, and those in a transaction, on every execution")
+    func reusedPlanning() async throws {
+        try await PostgresTestSupport.withScratchSchema(poolSize: 1) { pool, _ in
+            // One connection: pg_prepared_statements shows how its statements were planned.
+            try await pool.execute("CREATE TABLE journal (id bigint PRIMARY KEY, note text NOT NULL)")
+            let insert = """
+                INSERT INTO journal (id, note) SELECT * FROM unnest($1::bigint[], $2::text[]) ON CONFLICT (id) DO NOTHING
+                """
+            let delete = "DELETE FROM journal WHERE id = $1"
+            let plans = "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1"
+            func planCounts(_ sql: String) async throws -> (generic: Int64, custom: Int64) {
+                let row = try #require(try await pool.query(plans, [.string(sql)]).first)
+                return (try row.int64("generic_plans"), try row.int64("custom_plans"))
+            }
+            for batch in 0..<4 {
+                let ids = (1...3).map { Int64(batch * 3 + $0) }
+                #expect(try await pool.execute(insert, [PostgresArrayLiteral.integers(ids),
+                                                        PostgresArrayLiteral.texts(ids.map { "n\($0)" })],
+                                               planning: .reused) == 3)
+                // Alternating with a statement planned per execution switches the session back and forth.
+                #expect(try await pool.execute(delete, [.int64(ids[0])]) == 1)
+            }
+            let inserted = try await planCounts(insert)
+            #expect(inserted.generic == 4 && inserted.custom == 0, "\(inserted)")
+            let deleted = try await planCounts(delete)
+            #expect(deleted.generic == 0 && deleted.custom == 4, "\(deleted)")
+            #expect(try await PostgresTestSupport.count(pool, "SELECT count(*) FROM journal") == 8)
+
+            // A transaction begins planned per execution even on a connection whose last statement reused its
+            // plan, and nothing inside it switches; so is everything after it.
+            try await pool.execute(insert, [PostgresArrayLiteral.integers([100]), PostgresArrayLiteral.texts(["x"])],
+                                   planning: .reused)
+            try await pool.withTransaction { tx in
+                #expect(try await tx.query("SHOW plan_cache_mode")[0].string("plan_cache_mode") == "force_custom_plan")
+                try await tx.execute(delete, [.int64(100)])
+            }
+            #expect(try await pool.query("SHOW plan_cache_mode")[0].string("plan_cache_mode") == "force_custom_plan")
+            #expect(try await planCounts(delete).custom == 5)
+        }
+    }
+
     // MARK: Pool
 
     @Test("50 concurrent queries on a pool of 4 all succeed on at most 4 connections")
