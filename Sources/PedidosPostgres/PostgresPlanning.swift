@@ -9,8 +9,8 @@ public enum PostgresPlanning: Sendable, Hashable {
     case perExecution
     /// Planned once per connection and reused (`plan_cache_mode = force_generic_plan`). Only for statements
     /// whose plan cannot depend on a table's size: an `INSERT` of rows from `unnest` whose `ON CONFLICT`
-    /// checks the primary key, say. Never for a `WHERE`, a join or an `UPDATE`: a plan made while a table
-    /// is nearly empty scans it whole once it has grown.
+    /// checks the primary key, say. Never for one that searches a table for its rows (a `WHERE` on a table, a
+    /// join, an `UPDATE … FROM`): a plan made while the table is nearly empty scans it whole once it has grown.
     ///
     /// A connection switches its session's mode before such a statement (one more round trip, only when the
     /// previous statement on it asked otherwise). Inside a transaction nothing switches, and every statement

@@ -8,8 +8,9 @@
 /// sessions that prepare run with `plan_cache_mode = force_custom_plan`. Left to itself the server may switch
 /// a statement to a generic plan after five executions, and keep it until the table is next analysed. A
 /// generic plan made while a table is nearly empty (a fresh database, the first seconds of a deployment)
-/// scans the whole table once it has grown: the outbox's mark did (docs/resultados/preparadas-20261202: 5–8 ms per mark instead of 0.3 ms,
-/// mail p99 seconds behind at 100 orders/s). A custom plan sees the table as it is.
+/// scans the whole table once it has grown: the outbox's mark did (docs/resultados/preparadas-20261202:
+/// 5–8 ms per mark instead of 0.3 ms, mail p99 seconds behind at 100 orders/s). A custom plan sees the table
+/// as it is.
 ///
 /// Bounded: past ``capacity`` distinct statements the rest run unprepared, so SQL built at run time (a
 /// varying number of placeholders, say) cannot fill the server's memory. Names are never reused, so a
