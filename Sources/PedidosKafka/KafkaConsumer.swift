@@ -319,9 +319,11 @@ public final class KafkaConsumer: Sendable {
     /// 50 s in the other (docs/resultados/topicos-borrados-20261206). A failed request is retried a second
     /// later; a topic the answer leaves out (no id, or gone) is left to the lag queries.
     private func identifyAssignedTopics() {
-        let now = ContinuousClock.now
+        // Runs before every event: with nothing to identify it only looks at the set (no clock read).
         let (topics, generation) = state.withLock { state -> ([String], Int) in
-            guard !state.topicsToIdentify.isEmpty, now >= state.nextIdentify else { return ([], state.generation) }
+            guard !state.topicsToIdentify.isEmpty else { return ([], state.generation) }
+            let now = ContinuousClock.now
+            guard now >= state.nextIdentify else { return ([], state.generation) }
             state.nextIdentify = now + .seconds(1)
             return (state.topicsToIdentify.sorted(), state.generation)
         }
