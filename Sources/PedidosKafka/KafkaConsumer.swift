@@ -38,13 +38,9 @@ public final class KafkaConsumer: Sendable {
         var nextProbe: ContinuousClock.Instant = .now
         /// When the handle was last replaced, until the new one gets its assignment.
         var replacedAt: ContinuousClock.Instant?
-        /// The id (KIP-516) last seen for each subscribed topic: a new id under the same name means the
-        /// topic was deleted and created again (or the broker forgot it), see ``queryLag(timeout:)``.
-        var topicIDs: [String: String] = [:]
-        /// Topics of newly assigned partitions whose id is not known yet (see ``identifyAssignedTopics()``).
-        var topicsToIdentify: Set<String> = []
-        /// When ``identifyAssignedTopics()`` may ask again after a failed request.
-        var nextIdentify: ContinuousClock.Instant = .now
+        /// The topics' ids (KIP-516): a new id under the same name means the topic was deleted and created
+        /// again (or the broker forgot it), see ``identifyAssignedTopics()`` and ``queryLag(timeout:)``.
+        var identities = TopicIdentities()
     }
 
     /// The state shared with the rebalance callback (a class, so the callback can hold it).
@@ -176,10 +172,8 @@ public final class KafkaConsumer: Sendable {
             state.paused = []
             state.stored = [:]
             // The new handle starts where the group committed, which the forgetful broker no longer has:
-            // from the start of each partition. Topic ids are learnt afresh, so a lag query started with the
-            // old handle does not rewind the new one again once it has read the re-created partitions.
-            state.topicIDs = [:]
-            state.topicsToIdentify = []
+            // from the start of each partition. Topic ids are learnt afresh (``TopicIdentities/forget()``).
+            state.identities.forget()
             if !revoked.isEmpty { state.pendingEvents.append(.revoked(revoked)) }
             return revoked
         }
@@ -210,7 +204,7 @@ public final class KafkaConsumer: Sendable {
             state.withLock { state in
                 if !rebalance.isCooperative { state.assigned = [] ; state.paused = [] }
                 state.assigned.formUnion(partitions)
-                state.topicsToIdentify.formUnion(partitions.map(\.topic).filter { state.topicIDs[$0] == nil })
+                state.identities.assigned(partitions.map(\.topic))
                 if !partitions.isEmpty { state.hasBeenAssigned = true }
                 state.settled = true
                 state.replacedAt = nil
@@ -321,11 +315,8 @@ public final class KafkaConsumer: Sendable {
     private func identifyAssignedTopics() {
         // Runs before every event: with nothing to identify it only looks at the set (no clock read).
         let (topics, generation) = state.withLock { state -> ([String], Int) in
-            guard !state.topicsToIdentify.isEmpty else { return ([], state.generation) }
-            let now = ContinuousClock.now
-            guard now >= state.nextIdentify else { return ([], state.generation) }
-            state.nextIdentify = now + .seconds(1)
-            return (state.topicsToIdentify.sorted(), state.generation)
+            guard !state.identities.unidentified.isEmpty else { return ([], state.generation) }
+            return (state.identities.topicsToAsk(now: .now), state.generation)
         }
         guard !topics.isEmpty else { return }
         let ids: [String: String]
@@ -336,9 +327,7 @@ public final class KafkaConsumer: Sendable {
             return
         }
         state.withLock { state in
-            guard state.generation == generation else { return }
-            for (topic, id) in ids where state.topicIDs[topic] == nil { state.topicIDs[topic] = id }
-            state.topicsToIdentify.subtract(topics)
+            if state.generation == generation { state.identities.identified(ids, asked: topics) }
         }
     }
 
@@ -439,24 +428,20 @@ public final class KafkaConsumer: Sendable {
     /// `OFFSET_OUT_OF_RANGE`, so it would wait there until the new partition grew past it, skipping
     /// everything before. The new start is also stored, so the next commit does not put the group back.
     ///
-    /// A partition counts as re-created when its topic has a new id (KIP-516; compared with the id seen at
-    /// the previous query, or when its partitions were assigned), or when its position lies beyond the
-    /// reported end by more than the broker's possible under-report (Tansu reports the last batch's base
-    /// offset + 1, so a caught-up consumer may be up to ``KafkaProfile/maximumBatchRecords`` past it) — the
-    /// second rule for brokers that give no ids.
+    /// Which partitions count as re-created is for ``TopicIdentities`` to say: a new topic id (KIP-516), or a
+    /// position beyond the reported end by more than the broker's possible under-report (Tansu reports the
+    /// last batch's base offset + 1, so a caught-up consumer may be up to ``KafkaProfile/maximumBatchRecords``
+    /// past it).
     /// Re-reading a re-created partition from its start is always safe here: every stage is idempotent.
     /// Runs with every ``queryLag(timeout:)`` (both consuming services ask for it every few seconds).
     private func rewindRecreatedPartitions(_ watermarks: [TopicPartition: (low: Int64, high: Int64)],
                                            topicIDs: [String: String],
                                            positions: [TopicPartition: Int64], stored: [TopicPartition: Int64]) async {
-        let known = state.withLock { $0.topicIDs }
-        // A topic seen before under another id; one seen for the first time has nothing to compare with.
-        let renewed = Set(topicIDs.filter { topic, id in known[topic].map { $0 != id } ?? false }.keys)
-        let recreated = watermarks.filter { partition, marks in
-            if renewed.contains(partition.topic) { return true }
-            let next = max(positions[partition] ?? -1, stored[partition] ?? -1)
-            return next > marks.high + Int64(KafkaProfile.maximumBatchRecords)
-        }
+        let identities = state.withLock { $0.identities }
+        let renewed = identities.renewedTopics(topicIDs)
+        let recreated = identities.recreatedPartitions(
+            watermarks: watermarks, reportedIDs: topicIDs, positions: positions, stored: stored,
+            underReport: Int64(KafkaProfile.maximumBatchRecords))
         var failed: Set<String> = []
         for (partition, marks) in recreated.sorted(by: { $0.key < $1.key }) {
             logger.warning("partition re-created behind this consumer: rewinding to its start", metadata: [
@@ -476,9 +461,7 @@ public final class KafkaConsumer: Sendable {
             }
         }
         // A topic whose rewind failed keeps its old id, so the next query tries again.
-        state.withLock { state in
-            for (topic, id) in topicIDs where !failed.contains(topic) { state.topicIDs[topic] = id }
-        }
+        state.withLock { $0.identities.confirm(topicIDs, except: failed) }
     }
 
     /// Low and high watermarks of every assigned partition, asked of each partition's leader.
