@@ -12,7 +12,7 @@
 #                POST latency, mail latency (transition -> accepted by the SMTP server), all orders and mails
 #   sostenido    fresh infrastructure, N=1s, RENDIMIENTO_TASA orders/s (250) for RENDIMIENTO_DURACION_SOSTENIDO s (300):
 #                lateness, mail latency, lag, CPU and RSS per process
-#   reposo       the three services idle for 30 s: CPU and RSS
+#   reposo       the three services idle for 30 s: CPU and RSS (and the broker's CPU)
 #   correo       the SMTP server's own pace (scripts/smtp_referencia.py, as many connections as the outbox has
 #                lanes, and 16), then the outbox draining a backlog of RENDIMIENTO_CORREOS mails (60000;
 #                at ~6000/s a smaller backlog drains before the process sampler takes a sample), then the
@@ -244,7 +244,7 @@ if fase reposo; then
 [[ -f "$PEDIDOS_SERVICE_DIR/notificaciones.pid" ]] || services_with_delay 1s
 log "reposo: 30 s idle"
 sleep 5
-sample "$session/reposo.csv" solicitudes procesamiento notificaciones
+sample "$session/reposo.csv" solicitudes procesamiento notificaciones tansu weed
 sleep 30
 stop_sampling
 "$python" scripts/procesos.py resumir "$session/reposo.csv" >"$session/reposo.json"

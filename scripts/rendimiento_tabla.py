@@ -167,6 +167,8 @@ for name in ("solicitudes", "procesamiento", "notificaciones"):
         p = idle[name]
         row(f"{name} en reposo, 30 s (CPU media, RSS)", f"{p['cpu_media_pct']:.1f} %, {p['rss_max_mb']:.0f} MB", "—", "CPU < 1 %",
             p["cpu_media_pct"] < 1)
+if "tansu" in idle:
+    row("broker (Tansu) con los servicios en reposo, 30 s (CPU media)", f"{idle['tansu']['cpu_media_pct']:.1f} %", "—", "—", None)
 
 machine = open(os.path.join(session, "maquina.txt")).read().strip() if os.path.exists(os.path.join(session, "maquina.txt")) else ""
 print(f"# Rendimiento: {os.path.basename(session.rstrip('/'))}\n")

@@ -41,6 +41,10 @@ public final class KafkaConsumer: Sendable {
         /// The topics' ids (KIP-516): a new id under the same name means the topic was deleted and created
         /// again (or the broker forgot it), see ``identifyAssignedTopics()`` and ``queryLag(timeout:)``.
         var identities = TopicIdentities()
+        /// When ``checkForRecreatedTopicsIfDue()`` next asks for the assigned topics' ids.
+        var nextRecreationCheck: ContinuousClock.Instant = .now + KafkaConsumer.recreationCheckInterval
+        /// A check for re-created topics is running (off the poll queue).
+        var checkingRecreation = false
     }
 
     /// The state shared with the rebalance callback (a class, so the callback can hold it).
@@ -276,6 +280,7 @@ public final class KafkaConsumer: Sendable {
     private func pollUntilEvent(cancel: CancellationFlag) throws -> KafkaConsumerEvent? {
         while true {
             identifyAssignedTopics()
+            checkForRecreatedTopicsIfDue()
             let (event, stop) = state.withLock { state -> (KafkaConsumerEvent?, Bool) in
                 if !state.pendingEvents.isEmpty { return (state.pendingEvents.removeFirst(), false) }
                 return (nil, state.closing || state.closed)
@@ -329,6 +334,87 @@ public final class KafkaConsumer: Sendable {
         state.withLock { state in
             if state.generation == generation { state.identities.identified(ids, asked: topics) }
         }
+    }
+
+    /// How often the consumer asks for the ids of the topics it is assigned, to rewind the partitions of one
+    /// deleted and created again (see ``checkForRecreatedTopicsIfDue()``).
+    static let recreationCheckInterval: Duration = .seconds(1)
+
+    /// Every ``recreationCheckInterval``, asks off the poll queue whether an assigned topic has a new id and
+    /// rewinds its partitions if so (``rewindRecreatedPartitions(_:topicIDs:positions:stored:)``): one
+    /// DescribeTopics request, plus the watermarks of the re-created partitions when there are any. Before,
+    /// only the lag queries looked, on the services' own schedules: notificaciones' monitor asks every 5 s, and
+    /// its query fails whole while a topic is missing, so it rewound 6–11 s after the state topics were deleted
+    /// (procesamiento, asking every 2 s, 4–6 s), and every order waited for it; now 2–4 s. It costs a tenth of a
+    /// point of CPU at idle (docs/resultados/topicos-recreados-20261206).
+    private func checkForRecreatedTopicsIfDue() {
+        let due = state.withLock { state -> Bool in
+            guard !state.checkingRecreation, !state.assigned.isEmpty, !state.brokersLost, !state.closing else {
+                return false
+            }
+            let now = ContinuousClock.now
+            guard now >= state.nextRecreationCheck else { return false }
+            state.nextRecreationCheck = now + Self.recreationCheckInterval
+            state.checkingRecreation = true
+            return true
+        }
+        guard due else { return }
+        Task {
+            await checkForRecreatedTopics()
+            state.withLock { $0.checkingRecreation = false }
+        }
+    }
+
+    private func checkForRecreatedTopics() async {
+        let client = self.client
+        let (assigned, stored, generation) = state.withLock { ($0.assigned, $0.stored, $0.generation) }
+        let topics = Array(Set(assigned.map(\.topic))).sorted()
+        let ids: [String: String]
+        do {
+            ids = try await runBlocking { try client.topicIDs(topics, timeoutMilliseconds: 1000) }
+        } catch {
+            logger.debug("consumer: topic ids unavailable for the re-creation check", metadata: ["error": "\(error)"])
+            return
+        }
+        let renewed = state.withLock { $0.identities.renewedTopics(ids) }
+        guard !renewed.isEmpty else { return }
+        let partitions = assigned.filter { renewed.contains($0.topic) }
+        // Positions before watermarks, as in ``queryLag(timeout:)``.
+        let positions = client.positions(Array(partitions))
+        // One round trip per partition, all at once: one after the other, 24 took ~2 s.
+        typealias Answer = (TopicPartition, Result<(low: Int64, high: Int64), any Error>)
+        let answers = await withTaskGroup(of: Answer.self) { group -> [Answer] in
+            for partition in partitions {
+                group.addTask {
+                    do {
+                        let marks = try await runBlocking {
+                            try client.queryWatermarks(partition, timeoutMilliseconds: 1000)
+                        }
+                        return (partition, .success(marks))
+                    } catch {
+                        return (partition, .failure(error))
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        // A topic is rewound whole or not at all: one with a partition whose ends are not known yet (its leader
+        // may not be in this handle's metadata so soon after the topic came back) waits for the next check.
+        var watermarks: [TopicPartition: (low: Int64, high: Int64)] = [:]
+        var waiting: Set<String> = []
+        for (partition, answer) in answers {
+            switch answer {
+            case .success(let marks): watermarks[partition] = marks
+            case .failure(let error):
+                waiting.insert(partition.topic)
+                logger.debug("consumer: ends of a re-created partition unknown yet", metadata: [
+                    "partition": "\(partition)", "error": "\(error)"])
+            }
+        }
+        guard state.withLock({ $0.generation }) == generation else { return }
+        await rewindRecreatedPartitions(watermarks.filter { !waiting.contains($0.key.topic) },
+                                        topicIDs: ids.filter { !waiting.contains($0.key) },
+                                        positions: positions, stored: stored)
     }
 
     // MARK: Offsets
@@ -433,7 +519,8 @@ public final class KafkaConsumer: Sendable {
     /// last batch's base offset + 1, so a caught-up consumer may be up to ``KafkaProfile/maximumBatchRecords``
     /// past it).
     /// Re-reading a re-created partition from its start is always safe here: every stage is idempotent.
-    /// Runs with every ``queryLag(timeout:)`` (both consuming services ask for it every few seconds).
+    /// Runs with every ``queryLag(timeout:)`` and, for the partitions of a topic with a new id, every
+    /// ``recreationCheckInterval`` (``checkForRecreatedTopicsIfDue()``).
     private func rewindRecreatedPartitions(_ watermarks: [TopicPartition: (low: Int64, high: Int64)],
                                            topicIDs: [String: String],
                                            positions: [TopicPartition: Int64], stored: [TopicPartition: Int64]) async {

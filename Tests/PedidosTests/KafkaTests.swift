@@ -228,6 +228,36 @@ struct KafkaTests {
         await collector.stop()
     }
 
+    @Test("a topic deleted and created again is read from its start with no lag query at all: the consumer checks the ids itself")
+    func recreatedTopicIsRewoundWithoutLagQueries() async throws {
+        let topic = try await KafkaTestSupport.makeTopic("recreado-solo", partitions: 2)
+        let producer = try KafkaProducer(configuration: KafkaTestSupport.configuration(), logger: logger)
+        for index in 0..<20 {
+            try await producer.send(KafkaProducerRecord(topic: topic, partition: Int32(index % 2), value: Array("old\(index)".utf8)))
+        }
+        let consumer = try KafkaConsumer(configuration: KafkaTestSupport.configuration(), groupID: TestEnvironment.uniqueName("recreado-solo"),
+                                         topics: [topic], logger: logger)
+        let collector = KafkaTestSupport.Collector(consumer) { message, consumer in try consumer.storeOffset(message) }
+        try await waitUntil("the 20 old records", timeout: .seconds(40)) { collector.messages.count == 20 }
+
+        // Shorter than where the consumer stands (offset 10 of each partition), by less than the broker's possible
+        // under-report of its end: only the new id tells it apart, and nobody asks for the lag.
+        let admin = try KafkaAdmin(configuration: KafkaTestSupport.configuration(), logger: logger)
+        #expect(try await admin.deleteTopics([topic]) == [topic])
+        try await admin.ensureTopics([.init(name: topic, partitions: 2)])
+        for index in 0..<4 {
+            try await producer.send(KafkaProducerRecord(topic: topic, partition: Int32(index % 2), value: Array("new\(index)".utf8)))
+        }
+        await producer.close()
+
+        try await waitUntil("the new topic's records, from offset 0 of each partition", timeout: .seconds(40)) {
+            collector.messages.filter { ($0.valueString ?? "").hasPrefix("new") }.count == 4
+        }
+        let fresh = collector.messages.filter { ($0.valueString ?? "").hasPrefix("new") }
+        #expect(Set(fresh.map { "\($0.partition):\($0.offset)" }) == ["0:0", "0:1", "1:0", "1:1"])
+        await collector.stop()
+    }
+
     @Test("records acknowledged while their topic was deleted do not make later sends to its partition fail")
     func sendsPastOrphanBatches() async throws {
         let topic = try await KafkaTestSupport.makeTopic("huerfanos", partitions: 2)
