@@ -3,12 +3,12 @@
 /// ``KafkaConsumer`` asks the broker and seeks; this decides what to ask and what to rewind.
 ///
 /// Ids come from two places: the consumer asks for the ids of the topics it is assigned before it hands out
-/// their first record (``topicsToAsk(now:)``, ``identified(_:asked:)``), and every lag query reports them
-/// again (``recreatedPartitions(watermarks:reportedIDs:positions:stored:underReport:)``,
-/// ``confirm(_:except:)``). A topic only counts as re-created when it was seen before under another id: the
-/// first id seen has nothing to compare with, which is why the ids are learnt at assignment and not left to
-/// the first lag query (a topic deleted before that query was otherwise never rewound;
-/// docs/resultados/topicos-borrados-20261206).
+/// their first record (``topicsToAsk(now:)``, ``identified(_:asked:)``), and its check every second and every
+/// lag query report them again (``renewedTopics(_:)``,
+/// ``recreatedPartitions(watermarks:reportedIDs:positions:stored:underReport:)``, ``confirm(_:except:)``).
+/// A topic only counts as re-created when it was seen before under another id: the first id seen has nothing
+/// to compare with, which is why the ids are learnt at assignment and not left to the first lag query (a topic
+/// deleted before that query was otherwise never rewound; docs/resultados/topicos-borrados-20261206).
 struct TopicIdentities: Sendable {
     /// The id last seen for each topic.
     private(set) var known: [String: String] = [:]
@@ -35,9 +35,9 @@ struct TopicIdentities: Sendable {
         return unidentified.sorted()
     }
 
-    /// Stores the ids a request for `asked` brought (never replacing one already known: only a lag query
-    /// compares and replaces). A topic the answer left out (no id, or gone) is not asked for again; the lag
-    /// queries learn it.
+    /// Stores the ids a request for `asked` brought (never replacing one already known: only
+    /// ``confirm(_:except:)`` does, after the comparison). A topic the answer left out (no id, or gone) is not
+    /// asked for again; the later checks learn it.
     mutating func identified(_ ids: [String: String], asked: [String]) {
         for (topic, id) in ids where known[topic] == nil { known[topic] = id }
         unidentified.subtract(asked)
@@ -65,8 +65,8 @@ struct TopicIdentities: Sendable {
         Set(reportedIDs.filter { topic, id in known[topic].map { $0 != id } ?? false }.keys)
     }
 
-    /// Takes the ids a lag query reported as the ones seen, except for the topics in `failed` (a rewind that
-    /// failed keeps the old id, so the next query finds the topic renewed and tries again).
+    /// Takes the reported ids as the ones seen, except for the topics in `failed` (a rewind that failed keeps
+    /// the old id, so the next check finds the topic renewed and tries again).
     mutating func confirm(_ reportedIDs: [String: String], except failed: Set<String>) {
         for (topic, id) in reportedIDs where !failed.contains(topic) { known[topic] = id }
     }
