@@ -381,23 +381,7 @@ public final class KafkaConsumer: Sendable {
         let partitions = assigned.filter { renewed.contains($0.topic) }
         // Positions before watermarks, as in ``queryLag(timeout:)``.
         let positions = client.positions(Array(partitions))
-        // One round trip per partition, all at once: one after the other, 24 took ~2 s.
-        typealias Answer = (TopicPartition, Result<(low: Int64, high: Int64), any Error>)
-        let answers = await withTaskGroup(of: Answer.self) { group -> [Answer] in
-            for partition in partitions {
-                group.addTask {
-                    do {
-                        let marks = try await runBlocking {
-                            try client.queryWatermarks(partition, timeoutMilliseconds: 1000)
-                        }
-                        return (partition, .success(marks))
-                    } catch {
-                        return (partition, .failure(error))
-                    }
-                }
-            }
-            return await group.reduce(into: []) { $0.append($1) }
-        }
+        let answers = await Self.watermarksAtOnce(of: partitions, on: client, timeoutMilliseconds: 1000)
         // A topic is rewound whole or not at all: one with a partition whose ends are not known yet (its leader
         // may not be in this handle's metadata so soon after the topic came back) waits for the next check.
         var watermarks: [TopicPartition: (low: Int64, high: Int64)] = [:]
@@ -524,10 +508,9 @@ public final class KafkaConsumer: Sendable {
     private func rewindRecreatedPartitions(_ watermarks: [TopicPartition: (low: Int64, high: Int64)],
                                            topicIDs: [String: String],
                                            positions: [TopicPartition: Int64], stored: [TopicPartition: Int64]) async {
-        let identities = state.withLock { $0.identities }
-        let renewed = identities.renewedTopics(topicIDs)
-        let recreated = identities.recreatedPartitions(
-            watermarks: watermarks, reportedIDs: topicIDs, positions: positions, stored: stored,
+        let renewed = state.withLock { $0.identities.renewedTopics(topicIDs) }
+        let recreated = TopicIdentities.recreatedPartitions(
+            watermarks: watermarks, renewed: renewed, positions: positions, stored: stored,
             underReport: Int64(KafkaProfile.maximumBatchRecords))
         var failed: Set<String> = []
         for (partition, marks) in recreated.sorted(by: { $0.key < $1.key }) {
@@ -565,6 +548,29 @@ public final class KafkaConsumer: Sendable {
         try Dictionary(uniqueKeysWithValues: partitions.map {
             ($0, try client.queryWatermarks($0, timeoutMilliseconds: timeoutMilliseconds))
         })
+    }
+
+    /// Like ``watermarks(of:on:timeoutMilliseconds:)``, but the round trips all at once (one after the other,
+    /// 24 took ~2 s), and a partition that does not answer maps to its error instead of failing the rest.
+    private static func watermarksAtOnce(of partitions: Set<TopicPartition>, on client: RDKafkaClient,
+                                         timeoutMilliseconds: Int32)
+    async -> [TopicPartition: Result<(low: Int64, high: Int64), any Error>] {
+        typealias Answer = (TopicPartition, Result<(low: Int64, high: Int64), any Error>)
+        return await withTaskGroup(of: Answer.self) { group in
+            for partition in partitions {
+                group.addTask {
+                    do {
+                        let marks = try await runBlocking {
+                            try client.queryWatermarks(partition, timeoutMilliseconds: timeoutMilliseconds)
+                        }
+                        return (partition, .success(marks))
+                    } catch {
+                        return (partition, .failure(error))
+                    }
+                }
+            }
+            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
     }
 
     private func lag(committed: [TopicPartition: Int64] = [:],

@@ -4,8 +4,8 @@
 ///
 /// Ids come from two places: the consumer asks for the ids of the topics it is assigned before it hands out
 /// their first record (``topicsToAsk(now:)``, ``identified(_:asked:)``), and its check every second and every
-/// lag query report them again (``renewedTopics(_:)``,
-/// ``recreatedPartitions(watermarks:reportedIDs:positions:stored:underReport:)``, ``confirm(_:except:)``).
+/// lag query report them again (``renewedTopics(_:)``, ``confirm(_:except:)``); which partitions that makes
+/// re-created is ``recreatedPartitions(watermarks:renewed:positions:stored:underReport:)``.
 /// A topic only counts as re-created when it was seen before under another id: the first id seen has nothing
 /// to compare with, which is why the ids are learnt at assignment and not left to the first lag query (a topic
 /// deleted before that query was otherwise never rewound; docs/resultados/topicos-borrados-20261206).
@@ -43,17 +43,16 @@ struct TopicIdentities: Sendable {
         unidentified.subtract(asked)
     }
 
-    /// The partitions among `watermarks` to rewind to their start: those of a topic reported under another id
-    /// than the one seen before, and those whose next offset (the larger of fetch position and stored offset)
+    /// The partitions among `watermarks` to rewind to their start: those of a `renewed` topic
+    /// (``renewedTopics(_:)``), and those whose next offset (the larger of fetch position and stored offset)
     /// lies beyond the reported end by more than the broker may under-report it (`underReport`; Tansu reports
     /// the last batch's base offset + 1). The second rule is for brokers that give no ids.
-    func recreatedPartitions(watermarks: [TopicPartition: (low: Int64, high: Int64)],
-                             reportedIDs: [String: String],
-                             positions: [TopicPartition: Int64],
-                             stored: [TopicPartition: Int64],
-                             underReport: Int64) -> [TopicPartition: (low: Int64, high: Int64)] {
-        let renewed = renewedTopics(reportedIDs)
-        return watermarks.filter { partition, marks in
+    static func recreatedPartitions(watermarks: [TopicPartition: (low: Int64, high: Int64)],
+                                    renewed: Set<String>,
+                                    positions: [TopicPartition: Int64],
+                                    stored: [TopicPartition: Int64],
+                                    underReport: Int64) -> [TopicPartition: (low: Int64, high: Int64)] {
+        watermarks.filter { partition, marks in
             if renewed.contains(partition.topic) { return true }
             let next = max(positions[partition] ?? -1, stored[partition] ?? -1)
             return next > marks.high + underReport

@@ -18,8 +18,8 @@ struct TopicIdentitiesTests {
 
     func recreated(_ identities: TopicIdentities, reported: [String: String], high: Int64 = 80,
                    positions: [TopicPartition: Int64] = [:], stored: [TopicPartition: Int64] = [:]) -> Set<TopicPartition> {
-        Set(identities.recreatedPartitions(watermarks: watermarks(high: high), reportedIDs: reported,
-                                           positions: positions, stored: stored, underReport: underReport).keys)
+        Set(TopicIdentities.recreatedPartitions(watermarks: watermarks(high: high), renewed: identities.renewedTopics(reported),
+                                                positions: positions, stored: stored, underReport: underReport).keys)
     }
 
     @Test("the topics of an assignment are asked for once; ids learnt then make a deletion before any lag query count")
