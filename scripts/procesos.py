@@ -2,6 +2,8 @@
 
   procesos.py muestrear --salida S.csv [--cada 1] NOMBRE=PID ...   samples until SIGTERM/SIGINT
   procesos.py resumir S.csv [--desde T0] [--hasta T1]               JSON summary per process
+  procesos.py durante --salida F.json NOMBRE=PID ... -- ORDEN ...     CPU seconds of each process (and of the whole
+                                                                      machine) while ORDEN runs
 
 Each sample line: unix time, name, CPU % of one core since the previous sample, RSS in MB. CPU counts the
 process with its children (PostgreSQL: the postmaster and its backends; a child that exits between two samples
@@ -11,6 +13,7 @@ import argparse
 import json
 import os
 import signal
+import subprocess
 import sys
 import time
 
@@ -128,6 +131,35 @@ def summarize(args):
     print()
 
 
+def machine_ticks():
+    """Busy and total ticks of the whole machine (/proc/stat: busy is user, nice, system, irq and softirq;
+    total adds idle, iowait and steal)."""
+    with open("/proc/stat") as stat:
+        user, nice, system, idle, iowait, irq, softirq, steal = (int(v) for v in stat.readline().split()[1:9])
+    busy = user + nice + system + irq + softirq
+    return busy, busy + idle + iowait + steal
+
+
+def during(args):
+    """Runs the command after `--` and writes how much CPU each named process (with its children) and the whole
+    machine spent meanwhile; exits with the command's status."""
+    targets = [item.split("=", 1) for item in args.procesos]
+    before = {name: cpu_ticks(pid) for name, pid in targets}
+    busy0, total0 = machine_ticks()
+    started = time.monotonic()
+    status = subprocess.call(args.orden)
+    elapsed = time.monotonic() - started
+    busy1, total1 = machine_ticks()
+    result = {"segundos": round(elapsed, 3),
+              "cpu_s": {name: round((cpu_ticks(pid) - before[name]) / TICKS, 2) for name, pid in targets},
+              "maquina_ocupada_s": round((busy1 - busy0) / TICKS, 2),
+              "maquina_total_s": round((total1 - total0) / TICKS, 2)}
+    with open(args.salida, "w") as out:
+        json.dump(result, out, indent=1, sort_keys=True)
+        out.write("\n")
+    sys.exit(status)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="comando", required=True)
@@ -139,8 +171,21 @@ def main():
     r.add_argument("archivo")
     r.add_argument("--desde", type=float)
     r.add_argument("--hasta", type=float)
-    args = parser.parse_args()
-    sample(args) if args.comando == "muestrear" else summarize(args)
+    d = sub.add_parser("durante")
+    d.add_argument("--salida", required=True)
+    d.add_argument("procesos", nargs="*", help="NOMBRE=PID")
+    argv = sys.argv[1:]
+    command = []
+    if "--" in argv:  # durante: what follows `--` is the command to run
+        argv, command = argv[:argv.index("--")], argv[argv.index("--") + 1:]
+    args = parser.parse_args(argv)
+    if args.comando == "durante":
+        if not command:
+            parser.error("durante needs a command after --")
+        args.orden = command
+        during(args)
+    else:
+        sample(args) if args.comando == "muestrear" else summarize(args)
 
 
 if __name__ == "__main__":

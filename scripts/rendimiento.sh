@@ -7,7 +7,9 @@
 # other ports), so a running system is left alone; it is started afresh before the post, each transiciones
 # and the sostenido phase, so no phase inherits another's backlog. Phases, in this order:
 #   post         solicitudes alone: wrk GET /health vs POST /pedidos, 10 and 64 connections, alternated twice,
-#                and POST with the journal of accepted orders off (what durability costs)
+#                and POST with the journal of accepted orders off (what durability costs); the CPU that solicitudes,
+#                Tansu, PostgreSQL and the whole machine spent per request; the broker's own pace (a plain
+#                librdkafka client, scripts/productor_referencia.c, with 10 and 64 records in flight)
 #   transiciones N=1s and N=5s, steady 100 and 500 orders/s for RENDIMIENTO_DURACION s (60): transition lateness,
 #                POST latency, mail latency (transition -> accepted by the SMTP server), all orders and mails
 #   sostenido    fresh infrastructure, N=1s, RENDIMIENTO_TASA orders/s (250) for RENDIMIENTO_DURACION_SOSTENIDO s (300):
@@ -196,26 +198,40 @@ warm_up() { carga rafaga --dataset datasets/supermercado.csv --demora "$1" --can
 if fase post; then
 log "post: GET /health vs POST /pedidos, solicitudes alone"
 mkdir -p "$session/post"
-# wrk_post CONNECTIONS SECONDS OUT: wrk over POST /pedidos (scripts/wrk-pedidos.lua), its report in OUT.
-wrk_post() {
-  wrk -t1 -c"$1" -d"$2"s --latency -s scripts/wrk-pedidos.lua "http://127.0.0.1:$SOLICITUDES_PORT/pedidos" >"$3" 2>&1
+# with_cpu OUT.json COMMAND...: runs COMMAND and writes the CPU that solicitudes, Tansu, PostgreSQL (with its
+# backends) and the whole machine spent meanwhile (scripts/procesos.py durante).
+with_cpu() {
+  local out="$1"; shift
+  "$python" scripts/procesos.py durante --salida "$out" solicitudes="$(pid_of solicitudes)" tansu="$(pid_of tansu)" \
+    postgres="$(pid_of postgres)" -- "$@"
 }
 # solicitudes_as VALUE: solicitudes restarted with its journal of accepted orders on (1) or off (0, the
 # reference that shows what the durable journal costs; never a setting for production), then warmed up.
 solicitudes_as() {
   bash scripts/services.sh stop solicitudes >/dev/null 2>&1 || true
   SOLICITUDES_REGISTRO_ACEPTADOS="$1" bash scripts/services.sh start solicitudes >/dev/null 2>&1
-  wrk_post 10 2 /dev/null
+  wrk -t1 -c10 -d2s -s scripts/wrk-pedidos.lua "http://127.0.0.1:$SOLICITUDES_PORT/pedidos" >/dev/null 2>&1
 }
+# The broker's own pace: what a POST's one acknowledgement allows with as many records in flight as connections.
+cc -O2 -o "$RUN/productor_referencia" scripts/productor_referencia.c $(pkg-config --cflags --libs rdkafka)
 for round in 1 2; do
   solicitudes_as 1
   for connections in 10 64; do
-    wrk -t1 -c"$connections" -d5s --latency "http://127.0.0.1:$SOLICITUDES_PORT/health" >"$session/post/health-c$connections-$round.txt" 2>&1
-    wrk_post "$connections" 5 "$session/post/pedidos-c$connections-$round.txt"
+    with_cpu "$session/post/cpu-health-c$connections-$round.json" \
+      wrk -t1 -c"$connections" -d5s --latency "http://127.0.0.1:$SOLICITUDES_PORT/health" >"$session/post/health-c$connections-$round.txt" 2>&1
+    with_cpu "$session/post/cpu-pedidos-c$connections-$round.json" \
+      wrk -t1 -c"$connections" -d5s --latency -s scripts/wrk-pedidos.lua "http://127.0.0.1:$SOLICITUDES_PORT/pedidos" \
+      >"$session/post/pedidos-c$connections-$round.txt" 2>&1
   done
   solicitudes_as 0
   for connections in 10 64; do
-    wrk_post "$connections" 5 "$session/post/pedidos-sin-registro-c$connections-$round.txt"
+    with_cpu "$session/post/cpu-pedidos-sin-registro-c$connections-$round.json" \
+      wrk -t1 -c"$connections" -d5s --latency -s scripts/wrk-pedidos.lua "http://127.0.0.1:$SOLICITUDES_PORT/pedidos" \
+      >"$session/post/pedidos-sin-registro-c$connections-$round.txt" 2>&1
+  done
+  for in_flight in 10 64; do
+    LD_LIBRARY_PATH="$DEPS/lib" "$RUN/productor_referencia" "$KAFKA_BROKERS" referencia-productor "$in_flight" 5 \
+      >"$session/post/broker-k$in_flight-$round.txt" 2>&1 || true
   done
 done
 bash scripts/services.sh stop solicitudes >/dev/null 2>&1 || true

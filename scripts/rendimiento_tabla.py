@@ -30,13 +30,18 @@ def carga(path):
         return json.load(f)
 
 
-def wrk_rps(name):
+def post_figures(name, pattern):
+    """The number `pattern` captures in each round's post/<name>-<round>.txt, in round order."""
     values = []
     for path in sorted(glob.glob(os.path.join(session, "post", f"{name}-*.txt"))):
-        match = re.search(r"Requests/sec:\s+([\d.]+)", open(path).read())
+        match = re.search(pattern, open(path).read())
         if match:
             values.append(float(match.group(1)))
     return values
+
+
+def wrk_rps(name):
+    return post_figures(name, r"Requests/sec:\s+([\d.]+)")
 
 
 def fmt(value, unit="", digits=0):
@@ -120,6 +125,31 @@ def post_row(what, post, health, goal, meets):
         f"GET /health: {' y '.join(fmt(h) for h in health)} req/s", goal, meets(ratios))
 
 
+def cpu_per_request(name):
+    """µs of CPU per request of solicitudes, Tansu, PostgreSQL and the whole machine over the rounds of `name`
+    (post/cpu-<name>-<round>.json beside wrk's post/<name>-<round>.txt), or None."""
+    totals, requests = {}, 0
+    for path in sorted(glob.glob(os.path.join(session, "post", f"cpu-{name}-*.json"))):
+        report = os.path.join(session, "post", os.path.basename(path)[len("cpu-"):-len(".json")] + ".txt")
+        match = os.path.exists(report) and re.search(r"(\d+) requests in", open(report).read())
+        if not match:
+            continue
+        cpu = load(os.path.relpath(path, session))
+        requests += int(match.group(1))
+        for process, seconds in cpu["cpu_s"].items():
+            totals[process] = totals.get(process, 0) + seconds
+        totals["máquina"] = totals.get("máquina", 0) + cpu["maquina_ocupada_s"]
+    return {process: seconds * 1e6 / requests for process, seconds in totals.items()} if requests else None
+
+
+def cpu_text(cpu):
+    return " / ".join(fmt(cpu.get(process)) for process in ("solicitudes", "tansu", "postgres", "máquina")) + " µs"
+
+
+def broker_acks(in_flight):
+    return post_figures(f"broker-k{in_flight}", r"acks_per_second=([\d.]+)")
+
+
 for connections in (10, 64):
     health, post = wrk_rps(f"health-c{connections}"), wrk_rps(f"pedidos-c{connections}")
     bare = wrk_rps(f"pedidos-sin-registro-c{connections}")
@@ -129,6 +159,20 @@ for connections in (10, 64):
     if health and bare:
         post_row(f"POST /pedidos sin el registro de pedidos aceptados (referencia: qué cuesta la durabilidad), {connections} conexiones",
                  bare, health, "—", lambda ratios: None)
+    cpu_post, cpu_health = cpu_per_request(f"pedidos-c{connections}"), cpu_per_request(f"health-c{connections}")
+    cpu_bare = cpu_per_request(f"pedidos-sin-registro-c{connections}")
+    if cpu_post and cpu_health:
+        reference = f"GET /health: {cpu_text(cpu_health)}"
+        if cpu_bare:
+            reference += f"; POST sin el registro: {cpu_text(cpu_bare)}"
+        row(f"CPU por petición, {connections} conexiones: POST /pedidos (solicitudes / Tansu / PostgreSQL / máquina entera, "
+            "wrk incluido)", cpu_text(cpu_post), reference, "—", None)
+    acks = broker_acks(connections)
+    if acks and post:
+        row(f"ritmo propio del broker: cliente librdkafka simple con {connections} registros en vuelo "
+            "(scripts/productor_referencia.c, como los de POST)",
+            f"{' y '.join(fmt(a) for a in acks)} acks/s", f"POST /pedidos, {connections} conexiones: "
+            f"{' y '.join(fmt(p) for p in post)} req/s", "—", None)
 
 # Sustained end to end, at every rate tried.
 # A run kept as sostenido-r<R>-perturbada (rendimiento.sh) sorts right after the run that replaced it.

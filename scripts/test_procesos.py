@@ -4,6 +4,7 @@
     python3 scripts/test_procesos.py
 
 The summary flags an interval in which the sampler did not run (VM paused or wall clock stepped), and only then.
+`durante` counts the CPU a named process spent while a command ran, and passes on the command's status.
 """
 import json
 import os
@@ -54,6 +55,40 @@ class SamplingStalls(unittest.TestCase):
         # The run of 2026-12-04 21:10 during which the sandbox's VM was snapshotted (dmesg: "virtual machine fork").
         self.assertEqual(procesos.sampling_stalls(os.path.join(STORED_RUN, "procesos.csv")),
                          [{"segundo": 5.1, "duracion_s": 9.9}])
+
+
+class During(unittest.TestCase):
+    def run_during(self, directory, targets, command):
+        out = os.path.join(directory, "cpu.json")
+        status = subprocess.call([sys.executable, os.path.join(HERE, "procesos.py"), "durante", "--salida", out,
+                                  *targets, "--", *command])
+        with open(out) as f:
+            return status, json.load(f)
+
+    def test_counts_a_busy_process_and_the_machine_while_the_command_runs(self):
+        busy = subprocess.Popen([sys.executable, "-c", "import time\nend = time.time() + 5\nwhile time.time() < end: pass"])
+        idle = subprocess.Popen(["sleep", "5"])
+        try:
+            with tempfile.TemporaryDirectory() as directory:
+                status, result = self.run_during(directory, [f"ocupado={busy.pid}", f"quieto={idle.pid}"],
+                                                 ["sleep", "1"])
+        finally:
+            for process in (busy, idle):
+                process.kill()
+                process.wait()
+        self.assertEqual(status, 0)
+        self.assertGreaterEqual(result["segundos"], 1.0)
+        # The spinning process had most of a core for the second; the other one slept.
+        self.assertGreater(result["cpu_s"]["ocupado"], 0.5)
+        self.assertLess(result["cpu_s"]["quieto"], 0.2)
+        self.assertGreaterEqual(result["maquina_ocupada_s"] + 0.05, result["cpu_s"]["ocupado"])
+        self.assertGreater(result["maquina_total_s"], result["maquina_ocupada_s"])
+
+    def test_passes_on_the_command_status(self):
+        with tempfile.TemporaryDirectory() as directory:
+            status, result = self.run_during(directory, [], ["sh", "-c", "exit 3"])
+        self.assertEqual(status, 3)
+        self.assertEqual(result["cpu_s"], {})
 
 
 if __name__ == "__main__":
