@@ -9,10 +9,8 @@
  * Usage: productor_referencia BROKERS TOPIC IN_FLIGHT SECONDS
  * Prints one line: "in_flight=K acks=N seconds=S acks_per_second=R failed=F". */
 #include <librdkafka/rdkafka.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 static rd_kafka_topic_t *topic;
