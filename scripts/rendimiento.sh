@@ -205,12 +205,18 @@ with_cpu() {
   "$python" scripts/procesos.py durante --salida "$out" solicitudes="$(pid_of solicitudes)" tansu="$(pid_of tansu)" \
     postgres="$(pid_of postgres)" -- "$@"
 }
+# wrk_post CONNECTIONS SECONDS OUT [CPU.json]: wrk over POST /pedidos (scripts/wrk-pedidos.lua), its report in OUT;
+# with CPU.json, inside with_cpu.
+wrk_post() {
+  local command=(wrk -t1 -c"$1" -d"$2"s --latency -s scripts/wrk-pedidos.lua "http://127.0.0.1:$SOLICITUDES_PORT/pedidos")
+  if [[ -n "${4:-}" ]]; then with_cpu "$4" "${command[@]}" >"$3" 2>&1; else "${command[@]}" >"$3" 2>&1; fi
+}
 # solicitudes_as VALUE: solicitudes restarted with its journal of accepted orders on (1) or off (0, the
 # reference that shows what the durable journal costs; never a setting for production), then warmed up.
 solicitudes_as() {
   bash scripts/services.sh stop solicitudes >/dev/null 2>&1 || true
   SOLICITUDES_REGISTRO_ACEPTADOS="$1" bash scripts/services.sh start solicitudes >/dev/null 2>&1
-  wrk -t1 -c10 -d2s -s scripts/wrk-pedidos.lua "http://127.0.0.1:$SOLICITUDES_PORT/pedidos" >/dev/null 2>&1
+  wrk_post 10 2 /dev/null
 }
 # The broker's own pace: what a POST's one acknowledgement allows with as many records in flight as connections.
 # A reference only: without a C compiler the table just lacks its row.
@@ -222,20 +228,19 @@ for round in 1 2; do
   for connections in 10 64; do
     with_cpu "$session/post/cpu-health-c$connections-$round.json" \
       wrk -t1 -c"$connections" -d5s --latency "http://127.0.0.1:$SOLICITUDES_PORT/health" >"$session/post/health-c$connections-$round.txt" 2>&1
-    with_cpu "$session/post/cpu-pedidos-c$connections-$round.json" \
-      wrk -t1 -c"$connections" -d5s --latency -s scripts/wrk-pedidos.lua "http://127.0.0.1:$SOLICITUDES_PORT/pedidos" \
-      >"$session/post/pedidos-c$connections-$round.txt" 2>&1
+    wrk_post "$connections" 5 "$session/post/pedidos-c$connections-$round.txt" "$session/post/cpu-pedidos-c$connections-$round.json"
   done
   solicitudes_as 0
   for connections in 10 64; do
-    with_cpu "$session/post/cpu-pedidos-sin-registro-c$connections-$round.json" \
-      wrk -t1 -c"$connections" -d5s --latency -s scripts/wrk-pedidos.lua "http://127.0.0.1:$SOLICITUDES_PORT/pedidos" \
-      >"$session/post/pedidos-sin-registro-c$connections-$round.txt" 2>&1
+    wrk_post "$connections" 5 "$session/post/pedidos-sin-registro-c$connections-$round.txt" \
+      "$session/post/cpu-pedidos-sin-registro-c$connections-$round.json"
   done
-  [[ -x "$RUN/productor_referencia" ]] && for in_flight in 10 64; do
-    LD_LIBRARY_PATH="$DEPS/lib" "$RUN/productor_referencia" "$KAFKA_BROKERS" referencia-productor "$in_flight" 5 \
-      >"$session/post/broker-k$in_flight-$round.txt" 2>&1 || true
-  done
+  if [[ -x "$RUN/productor_referencia" ]]; then
+    for in_flight in 10 64; do
+      LD_LIBRARY_PATH="$DEPS/lib" "$RUN/productor_referencia" "$KAFKA_BROKERS" referencia-productor "$in_flight" 5 \
+        >"$session/post/broker-k$in_flight-$round.txt" 2>&1 || true
+    done
+  fi
 done
 bash scripts/services.sh stop solicitudes >/dev/null 2>&1 || true
 fi
